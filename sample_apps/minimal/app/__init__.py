@@ -1,0 +1,1 @@
+"""Minimal FastAPI sample app used by shipshape's acceptance tests."""

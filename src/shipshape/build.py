@@ -1,0 +1,230 @@
+"""Building a target's image with `docker buildx build`.
+
+The Docker SDK's build API is the legacy builder: it cannot do cache or
+secret mounts, named build contexts or `--platform`, so builds go through
+the buildx CLI. Images are tagged by a content hash of everything that goes
+into them, so an unchanged target is not rebuilt; a file lock keyed by that
+hash makes parallel xdist workers build each image once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import docker.errors
+from docker.utils.build import exclude_paths
+from filelock import FileLock
+
+from shipshape.bases import BaseMap
+from shipshape.dockerfile import external_bases, final_base, parse_stages
+from shipshape.manifest import Target
+
+STAGED_DOCKERFILE = "Dockerfile"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How this run builds, the same for every target."""
+
+    cache_dir: Path
+    bases: BaseMap = field(default_factory=BaseMap)
+    builder: str | None = None
+    # e.g. "type=gha,scope=gate" in CI: passed as --cache-from/--cache-to.
+    layer_cache: str | None = None
+    extra_build_args: Mapping[str, str] = field(default_factory=dict)
+    # BuildKit secrets: id -> file path, passed as --secret id=..,src=..
+    secrets: Mapping[str, Path] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """Everything that decides a target's image, and so its tag."""
+
+    target: Target
+    dockerfile_text: str
+    dockerignore_text: str | None
+    build_args: Mapping[str, str]
+    bases: tuple[str, ...]  # official names, as the FROM lines use them
+    runtime_base: str | None  # official name of the final stage's base
+    digest: str
+
+    @property
+    def tag(self) -> str:
+        t = self.target
+        arch = t.platform.rsplit("/", 1)[-1]
+        return f"shipshape/{t.variant.name}-{t.app.name}:py{t.python}-{arch}-{self.digest[:12]}"
+
+
+@dataclass
+class BuiltImage:
+    plan: BuildPlan
+    ok: bool
+    reused: bool
+    seconds: float
+    log: str
+
+    @property
+    def tag(self) -> str:
+        return self.plan.tag
+
+
+def build_args_for(target: Target, options: BuildOptions) -> dict[str, str]:
+    return {"PYTHON_VERSION": target.python, **target.variant.build_args, **options.extra_build_args}
+
+
+def _context_files(context: Path, ignore_text: str | None) -> list[str]:
+    patterns = [
+        line.strip()
+        for line in (ignore_text or "").splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
+    return sorted(exclude_paths(str(context), patterns))
+
+
+def _image_id(client: docker.DockerClient, ref: str) -> str:
+    try:
+        return client.images.get(ref).id
+    except docker.errors.ImageNotFound:
+        return f"remote:{ref}"  # resolved by the builder; the name is all we know
+
+
+def plan_build(target: Target, options: BuildOptions, client: docker.DockerClient) -> BuildPlan:
+    variant = target.variant
+    dockerfile_text = variant.dockerfile.read_text(encoding="utf-8")
+    ignore_text = variant.dockerignore.read_text(encoding="utf-8") if variant.dockerignore else None
+    if ignore_text is None and (target.app.path / ".dockerignore").is_file():
+        ignore_text = (target.app.path / ".dockerignore").read_text(encoding="utf-8")
+    args = build_args_for(target, options)
+    stages = parse_stages(dockerfile_text, args)
+    bases = tuple(external_bases(stages))
+
+    digest = hashlib.sha256()
+
+    def feed(*parts: str | bytes) -> None:
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else part.encode())
+            digest.update(b"\0")
+
+    feed("dockerfile", dockerfile_text, "ignore", ignore_text or "")
+    feed("args", json.dumps(args, sort_keys=True), target.platform, variant.target or "")
+    feed("secrets", json.dumps(sorted(options.secrets)))
+    for base in bases:
+        feed("base", base, _image_id(client, options.bases.resolve(base)))
+    for relative in _context_files(target.app.path, ignore_text):
+        path = target.app.path / relative
+        if path.is_file() and not path.is_symlink():
+            feed("file", relative, oct(path.stat().st_mode & 0o111), path.read_bytes())
+        elif path.is_symlink():
+            feed("link", relative, os.readlink(path))
+    return BuildPlan(
+        target=target,
+        dockerfile_text=dockerfile_text,
+        dockerignore_text=ignore_text,
+        build_args=args,
+        bases=bases,
+        runtime_base=final_base(stages, variant.target),
+        digest=digest.hexdigest(),
+    )
+
+
+def buildx_command(plan: BuildPlan, options: BuildOptions, staged_dockerfile: Path) -> list[str]:
+    target = plan.target
+    command = ["docker", "buildx", "build"]
+    if options.builder:
+        command += ["--builder", options.builder]
+    command += ["--load", "--progress=plain", "--platform", target.platform]
+    command += ["-f", str(staged_dockerfile), "-t", plan.tag]
+    command += ["--label", f"shipshape.variant={target.variant.name}"]
+    command += ["--label", f"shipshape.target={target.id}"]
+    if target.variant.target:
+        command += ["--target", target.variant.target]
+    for name, value in plan.build_args.items():
+        command += ["--build-arg", f"{name}={value}"]
+    for secret_id, path in options.secrets.items():
+        command += ["--secret", f"id={secret_id},src={path}"]
+    if options.layer_cache:
+        command += ["--cache-from", options.layer_cache, "--cache-to", f"{options.layer_cache},mode=max"]
+    command += options.bases.build_context_args(plan.bases)
+    command.append(str(target.app.path))
+    return command
+
+
+def _stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:
+    """A copy of the Dockerfile with the variant's .dockerignore beside it.
+
+    BuildKit reads `<Dockerfile>.dockerignore` next to the Dockerfile before
+    the context's own `.dockerignore`: the shared ignore file applies
+    without copying the app into a staging context.
+    """
+    folder = cache_dir / "dockerfiles" / plan.digest[:16]
+    folder.mkdir(parents=True, exist_ok=True)
+    staged = folder / STAGED_DOCKERFILE
+    staged.write_text(plan.dockerfile_text, encoding="utf-8")
+    ignore = folder / f"{STAGED_DOCKERFILE}.dockerignore"
+    if plan.dockerignore_text is not None:
+        ignore.write_text(plan.dockerignore_text, encoding="utf-8")
+    elif ignore.exists():
+        ignore.unlink()
+    return staged
+
+
+def image_exists(client: docker.DockerClient, tag: str) -> bool:
+    try:
+        client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def run_buildx(command: list[str], log_path: Path, progress: Progress | None) -> tuple[bool, str]:
+    """Run a buildx command, streaming its plain progress to `log_path` and `progress`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+    ) as process:
+        log.write("$ " + " ".join(command) + "\n")
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.write(line)
+            lines.append(line)
+            if progress and line.startswith("#") and "[" in line:
+                progress(line.strip())
+    return process.returncode == 0, "".join(lines)
+
+
+def build_image(
+    plan: BuildPlan,
+    options: BuildOptions,
+    client: docker.DockerClient,
+    progress: Progress | None = None,
+) -> BuiltImage:
+    """Build `plan` unless an image with its tag exists; once per tag across workers."""
+    if shutil.which("docker") is None:
+        return BuiltImage(plan, False, False, 0.0, "the docker CLI (with buildx) is not on PATH")
+    log_path = options.cache_dir / "logs" / f"{plan.digest[:16]}.log"
+    lock_path = options.cache_dir / "locks" / f"{plan.digest[:16]}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(lock_path)):
+        if image_exists(client, plan.tag):
+            log = log_path.read_text(encoding="utf-8") if log_path.exists() else "(build log not kept)"
+            return BuiltImage(plan, True, True, 0.0, log)
+        staged = _stage_dockerfile(plan, options.cache_dir)
+        started = time.monotonic()
+        ok, log = run_buildx(buildx_command(plan, options, staged), log_path, progress)
+        return BuiltImage(plan, ok, False, time.monotonic() - started, log)
+
+
+def tail(text: str, lines: int = 25) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])

@@ -1,0 +1,116 @@
+"""The Docker engine: connecting, labelling, and sweeping what a run leaves.
+
+Everything shipshape creates carries the label `shipshape` plus the run's id
+and the pid and host of the process that owns the run. A run removes its own
+resources at the end (failure and Ctrl-C included); a later run sweeps those
+of runs whose owner process is gone, never those of a run still going.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+
+import docker
+import docker.errors
+
+from shipshape.errors import ConfigError
+
+LABEL = "shipshape"
+RUN_LABEL = "shipshape.run"
+PID_LABEL = "shipshape.owner-pid"
+HOST_LABEL = "shipshape.owner-host"
+
+START_HINT = (
+    "start one (e.g. `sudo dockerd &`, Docker Desktop, or on the shipshape build machines "
+    "`bash ../shared/env/provision-docker.sh`) or point DOCKER_HOST at one"
+)
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """Who owns the resources of this run; shared by all xdist workers of a run."""
+
+    run_id: str
+    owner_pid: int
+    owner_host: str
+
+    @classmethod
+    def new(cls) -> RunIdentity:
+        return cls(uuid.uuid4().hex[:10], os.getpid(), socket.gethostname())
+
+    def labels(self) -> dict[str, str]:
+        return {
+            LABEL: "1",
+            RUN_LABEL: self.run_id,
+            PID_LABEL: str(self.owner_pid),
+            HOST_LABEL: self.owner_host,
+        }
+
+
+def connect() -> docker.DockerClient:
+    """A client for DOCKER_HOST (or the default socket), or one clear ConfigError."""
+    where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    try:
+        client = docker.from_env(timeout=120)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        reason = str(exc).splitlines()[0][:160]
+        raise ConfigError(f"no Docker engine reachable at {where} ({reason}): {START_HINT}") from None
+    return client
+
+
+def native_platform(client: docker.DockerClient) -> str:
+    arch = client.version().get("Arch", "amd64")
+    return f"linux/{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(arch, arch) }"
+
+
+def _owner_alive(labels: dict[str, str]) -> bool:
+    if labels.get(HOST_LABEL) != socket.gethostname():
+        return True  # another machine's run: not ours to judge
+    try:
+        os.kill(int(labels.get(PID_LABEL, "0")), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_labelled(client: docker.DockerClient, *, run_id: str | None = None) -> int:
+    """Remove containers, networks and volumes of one run, or of every dead run.
+
+    With `run_id`, exactly that run's resources go. Without it, the sweep at
+    start: resources whose owner process no longer exists on this host.
+    """
+    selector = [f"{RUN_LABEL}={run_id}"] if run_id else [LABEL]
+
+    def doomed(labels: dict[str, str]) -> bool:
+        return run_id is not None or not _owner_alive(labels)
+
+    removed = 0
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        if doomed(container.labels):
+            _quietly(lambda c=container: c.remove(force=True, v=True))
+            removed += 1
+    for network in client.networks.list(filters={"label": selector}):
+        if doomed(network.attrs.get("Labels") or {}):
+            _quietly(network.remove)
+            removed += 1
+    for volume in client.volumes.list(filters={"label": selector}):
+        if doomed(volume.attrs.get("Labels") or {}):
+            _quietly(lambda v=volume: v.remove(force=True))
+            removed += 1
+    return removed
+
+
+def _quietly(action) -> None:
+    try:
+        action()
+    except docker.errors.NotFound:
+        pass
+    except docker.errors.APIError as exc:
+        if exc.status_code != 409:  # removal already in progress
+            raise

@@ -1,0 +1,68 @@
+"""The image's filesystem as a container sees it (every layer applied).
+
+Scanning the exported filesystem, not `$PATH`, finds a compiler or a cache
+wherever it was left: a `which gcc` in the container misses /usr/lib/gcc and
+/root/.cache/pip entirely.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+import docker
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str  # relative, e.g. "usr/local/bin/uv"
+    kind: str  # "file" | "dir" | "link"
+    mode: int
+    size: int
+
+
+class _ChunkStream(io.RawIOBase):
+    """A file-like view of the engine's export stream, for tarfile's "r|" mode."""
+
+    def __init__(self, chunks: Iterable[bytes]) -> None:
+        self._chunks: Iterator[bytes] = iter(chunks)
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not self._pending:
+            try:
+                self._pending = next(self._chunks)
+            except StopIteration:
+                return 0
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _kind(member: tarfile.TarInfo) -> str:
+    if member.isdir():
+        return "dir"
+    if member.issym() or member.islnk():
+        return "link"
+    return "file"
+
+
+def image_entries(
+    client: docker.DockerClient, image: str, labels: Mapping[str, str]
+) -> list[Entry]:
+    """Every path in `image`'s filesystem (from a created, never started, container)."""
+    container = client.containers.create(image, labels=dict(labels))
+    try:
+        stream = io.BufferedReader(_ChunkStream(container.export()), buffer_size=1 << 20)
+        with tarfile.open(fileobj=stream, mode="r|") as archive:
+            return [
+                Entry(m.name.lstrip("./"), _kind(m), m.mode, m.size) for m in archive
+            ]
+    finally:
+        container.remove(force=True)

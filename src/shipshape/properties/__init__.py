@@ -1,0 +1,26 @@
+"""The property catalog: one module per property id, registered in report order.
+
+To find the code of a property, open the module named after its id
+(`no-build-tools` -> no_build_tools.py).
+"""
+
+from shipshape.properties import build, healthy, listen, no_build_tools, pid1, sigterm, size, user
+from shipshape.properties.base import Property
+
+REGISTRY: dict[str, Property] = {
+    p.id: p
+    for p in (
+        build.PROPERTY,
+        user.PROPERTY,
+        healthy.PROPERTY,
+        listen.PROPERTY,
+        pid1.PROPERTY,
+        sigterm.PROPERTY,
+        no_build_tools.PROPERTY,
+        size.PROPERTY,
+    )
+}
+
+PARAMS: dict[str, type] = {pid: p.params for pid, p in REGISTRY.items()}
+
+__all__ = ["PARAMS", "REGISTRY", "Property"]

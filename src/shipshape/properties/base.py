@@ -1,0 +1,29 @@
+"""What a property is: an id, its parameters, and a check function.
+
+A check takes the subject under test and the property's parameters (a
+dataclass whose fields are the manifest's keys), returns the measured value
+shown in the report (e.g. "1.9s"), and raises PropertyFailed with a message
+that names expected vs actual and the relevant log tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shipshape.subject import Subject
+
+Check = Callable[[Subject, Any], str]
+
+
+@dataclass(frozen=True)
+class Property:
+    id: str
+    summary: str
+    params: type
+    check: Check
+
+
+def mb(size_bytes: float) -> float:
+    return size_bytes / 1e6

@@ -1,0 +1,34 @@
+"""healthy: a HEALTHCHECK is defined and the container reaches `healthy` in time."""
+
+from dataclasses import dataclass
+
+from shipshape.errors import PropertyFailed
+from shipshape.properties.base import Property
+from shipshape.subject import Subject
+
+
+@dataclass(frozen=True)
+class Params:
+    within_s: float = 10.0
+
+
+def check(subject: Subject, params: Params) -> str:
+    healthcheck = subject.image_attrs()["Config"].get("Healthcheck") or {}
+    test = healthcheck.get("Test") or []
+    if not test or test == ["NONE"]:
+        raise PropertyFailed("healthy: the image defines no HEALTHCHECK")
+    budget = params.within_s * subject.time_scale
+    seconds = subject.shared_time_to_ready()
+    container = subject.shared()
+    if seconds is None or seconds > budget:
+        measured = "never" if seconds is None else f"after {seconds:.1f}s"
+        raise PropertyFailed(
+            f"healthy: expected `healthy` within {budget:.0f}s, got {measured} "
+            f"(status: {container.health_status()})\n"
+            f"--- health log (tail) ---\n{container.health_log_tail()}\n"
+            f"--- container log (tail) ---\n{container.logs_tail()}"
+        )
+    return f"{seconds:.1f}s"
+
+
+PROPERTY = Property("healthy", "HEALTHCHECK defined and reaches healthy", Params, check)

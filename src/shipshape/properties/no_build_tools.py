@@ -1,0 +1,66 @@
+"""no-build-tools: no uv, compilers, headers or package caches in the runtime image."""
+
+import fnmatch
+import posixpath
+from dataclasses import dataclass
+
+from shipshape.errors import PropertyFailed
+from shipshape.filesystem import Entry, image_entries
+from shipshape.properties.base import Property
+from shipshape.subject import Subject
+
+BIN_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin")
+
+
+@dataclass(frozen=True)
+class Params:
+    # Program names that must not exist in any bin directory (nor the venv's).
+    forbidden: tuple[str, ...] = (
+        "uv", "uvx", "gcc", "cc", "c++", "g++", "clang", "make", "cpp", "ld", "as",
+        "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc",
+    )
+    # Glob patterns of paths that must not exist: compiler internals, C
+    # headers, package-manager caches.
+    forbidden_paths: tuple[str, ...] = (
+        "usr/lib/gcc/*", "usr/libexec/gcc/*", "usr/include/*.h", "usr/include/*/*.h",
+        "root/.cache/pip", "root/.cache/uv", "home/*/.cache/pip", "home/*/.cache/uv",
+        "tmp/uv-*", "root/.cargo/*",
+    )
+    # Exceptions, e.g. CPython's own headers that the official image ships.
+    allowed_paths: tuple[str, ...] = ("usr/local/include/python*",)
+
+
+def _is_program(entry: Entry) -> bool:
+    folder = posixpath.dirname(entry.path)
+    return entry.kind != "dir" and (folder in BIN_DIRS or folder.endswith(".venv/bin"))
+
+
+def findings(entries: list[Entry], params: Params) -> list[str]:
+    found = []
+    for entry in entries:
+        if any(fnmatch.fnmatch(entry.path, p) for p in params.allowed_paths):
+            continue
+        if _is_program(entry) and posixpath.basename(entry.path) in params.forbidden:
+            found.append(entry.path)
+        elif any(fnmatch.fnmatch(entry.path, p) for p in params.forbidden_paths):
+            found.append(entry.path)
+    return found
+
+
+def check(subject: Subject, params: Params) -> str:
+    image = subject.image()
+    entries = subject.memo(
+        "entries", lambda: image_entries(subject.client, image.tag, subject.labels())
+    )
+    found = findings(entries, params)
+    if found:
+        shown = "\n  ".join(found[:15]) + (f"\n  ... and {len(found) - 15} more" if len(found) > 15 else "")
+        raise PropertyFailed(
+            f"no-build-tools: {len(found)} build tool/cache path(s) in the runtime image:\n  {shown}"
+        )
+    return f"{len(entries)} paths clean"
+
+
+PROPERTY = Property(
+    "no-build-tools", "no uv, compilers, headers or caches in the runtime image", Params, check
+)

@@ -1,0 +1,165 @@
+"""Running a built image and probing it from the host.
+
+Ports are published on 127.0.0.1 only and probed there: never a
+container's own address. Every container carries the run's labels so the
+run (or a later sweep) removes it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+import docker.errors
+import httpx
+from docker.models.containers import Container
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Extra `docker run` settings, e.g. the hardened profile's."""
+
+    read_only: bool = False
+    tmpfs: Mapping[str, str] = field(default_factory=dict)
+    cap_drop: tuple[str, ...] = ()
+    security_opt: tuple[str, ...] = ()
+    user: str | None = None
+    environment: Mapping[str, str] = field(default_factory=dict)
+    platform: str | None = None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"read_only": self.read_only}
+        optional = {
+            "tmpfs": dict(self.tmpfs),
+            "cap_drop": list(self.cap_drop),
+            "security_opt": list(self.security_opt),
+            "user": self.user,
+            "environment": dict(self.environment),
+            "platform": self.platform,
+        }
+        kwargs.update({key: value for key, value in optional.items() if value})
+        return kwargs
+
+
+@dataclass
+class RunningContainer:
+    container: Container
+    port: int  # the container port that is published
+
+    @property
+    def short_id(self) -> str:
+        return self.container.short_id
+
+    def reload(self) -> dict[str, Any]:
+        self.container.reload()
+        return self.container.attrs
+
+    def host_port(self) -> int | None:
+        bindings = (self.reload()["NetworkSettings"]["Ports"] or {}).get(f"{self.port}/tcp")
+        for binding in bindings or []:
+            if binding.get("HostIp") == LOOPBACK:
+                return int(binding["HostPort"])
+        return None
+
+    def url(self, path: str) -> str:
+        port = self.host_port()
+        if port is None:
+            raise RuntimeError(f"container port {self.port} is not published on {LOOPBACK}")
+        return f"http://{LOOPBACK}:{port}{path}"
+
+    def status(self) -> str:
+        return self.reload()["State"]["Status"]
+
+    def health_status(self) -> str | None:
+        health = self.reload()["State"].get("Health")
+        return health["Status"] if health else None
+
+    def health_log_tail(self, entries: int = 3) -> str:
+        health = self.reload()["State"].get("Health") or {}
+        log = health.get("Log") or []
+        return "\n".join(
+            f"exit {e.get('ExitCode')}: {(e.get('Output') or '').strip()[:300]}" for e in log[-entries:]
+        )
+
+    def logs_tail(self, lines: int = 30) -> str:
+        try:
+            return self.container.logs(tail=lines).decode(errors="replace").rstrip()
+        except docker.errors.APIError as exc:
+            return f"(logs unavailable: {exc})"
+
+    def exec(self, *command: str, user: str | None = None) -> tuple[int, str]:
+        result = self.container.exec_run(list(command), user=user or "", demux=False)
+        return result.exit_code, (result.output or b"").decode(errors="replace")
+
+    def read_file(self, path: str) -> str:
+        """A file's text, read through `cat` in the container (works for /proc)."""
+        code, output = self.exec("cat", path)
+        if code != 0:
+            raise RuntimeError(f"cannot read {path} in the container: {output.strip()}")
+        return output
+
+    def wait_running(self, within_s: float) -> bool:
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            if self.status() == "running":
+                return True
+            if self.status() in ("exited", "dead"):
+                return False
+            time.sleep(0.1)
+        return False
+
+    def wait_healthy(self, within_s: float, poll_s: float = 0.1) -> float | None:
+        """Seconds until the engine reports `healthy`, or None by the deadline."""
+        started = time.monotonic()
+        while time.monotonic() - started < within_s:
+            status = self.health_status()
+            if status == "healthy":
+                return time.monotonic() - started
+            if self.status() in ("exited", "dead"):
+                return None
+            time.sleep(poll_s)
+        return None
+
+    def wait_http(self, path: str, within_s: float) -> float | None:
+        """Seconds until `path` answers 2xx on the published port, or None."""
+        started = time.monotonic()
+        while time.monotonic() - started < within_s:
+            if self.status() in ("exited", "dead"):
+                return None
+            try:
+                if httpx.get(self.url(path), timeout=1.0).is_success:
+                    return time.monotonic() - started
+            except (httpx.HTTPError, RuntimeError):
+                pass
+            time.sleep(0.1)
+        return None
+
+    def remove(self) -> None:
+        try:
+            self.container.remove(force=True, v=True)
+        except docker.errors.NotFound:
+            pass
+
+
+def start(
+    client: docker.DockerClient,
+    image: str,
+    *,
+    port: int,
+    labels: Mapping[str, str],
+    options: RunOptions | None = None,
+) -> RunningContainer:
+    """Start `image` detached with `port` published on 127.0.0.1 (a random host port)."""
+    container = client.containers.run(
+        image,
+        detach=True,
+        ports={f"{port}/tcp": (LOOPBACK, None)},
+        labels=dict(labels),
+        **(options or RunOptions()).as_kwargs(),
+    )
+    return RunningContainer(container, port)

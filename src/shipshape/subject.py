@@ -1,0 +1,126 @@
+"""The thing under test: one target's image and the containers started from it.
+
+A `Subject` builds its image once (lazily, on the first property that needs
+it), starts one shared container for the properties that only look at a
+running server, and hands out fresh containers to properties that change
+their container's life (sigterm) or its settings (hardened). `close()`
+removes every container it started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import docker
+
+from shipshape.build import BuildOptions, BuildPlan, BuiltImage, build_image, plan_build
+from shipshape.engine import RunIdentity
+from shipshape.errors import NotChecked
+from shipshape.manifest import Target
+from shipshape.run import RunningContainer, RunOptions, start
+
+DEFAULT_PORT = 8000
+DEFAULT_HEALTH_PATH = "/health"
+# How long the shared container may take to become ready before the
+# properties that use it report what they see (they judge, not this wait).
+READY_WAIT_S = 60.0
+
+
+@dataclass
+class Subject:
+    target: Target
+    client: docker.DockerClient
+    build_options: BuildOptions
+    identity: RunIdentity
+    # Time budgets are multiplied by this on an emulated platform (QEMU).
+    time_scale: float = 1.0
+    progress: Callable[[str], None] | None = None
+    _plan: BuildPlan | None = None
+    _built: BuiltImage | None = None
+    _shared: RunningContainer | None = None
+    _shared_ready_s: float | None = None
+    _cache: dict[str, Any] = field(default_factory=dict)
+    _started: list[RunningContainer] = field(default_factory=list)
+
+    # ------------------------------------------------------------ settings
+
+    def params(self, prop: str) -> Any | None:
+        return self.target.variant.properties.get(prop)
+
+    @property
+    def port(self) -> int:
+        listen = self.params("listen")
+        return listen.port if listen else DEFAULT_PORT
+
+    @property
+    def health_path(self) -> str:
+        listen = self.params("listen")
+        return listen.path if listen else DEFAULT_HEALTH_PATH
+
+    def labels(self) -> dict[str, str]:
+        return {**self.identity.labels(), "shipshape.target": self.target.id}
+
+    # --------------------------------------------------------------- image
+
+    def plan(self) -> BuildPlan:
+        if self._plan is None:
+            self._plan = plan_build(self.target, self.build_options, self.client)
+        return self._plan
+
+    def build(self) -> BuiltImage:
+        if self._built is None:
+            self._built = build_image(self.plan(), self.build_options, self.client, self.progress)
+        return self._built
+
+    def image(self) -> BuiltImage:
+        """The built image, or NotChecked when it did not build."""
+        built = self.build()
+        if not built.ok:
+            raise NotChecked("the image did not build (see the build property)")
+        return built
+
+    def image_attrs(self) -> dict[str, Any]:
+        return self.client.images.get(self.image().tag).attrs
+
+    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
+        """A value computed once per subject (e.g. the image's file list)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    # ----------------------------------------------------------- containers
+
+    def start(self, options: RunOptions | None = None) -> RunningContainer:
+        options = options or RunOptions()
+        if options.platform is None:
+            options = RunOptions(**{**options.__dict__, "platform": self.target.platform})
+        container = start(
+            self.client, self.image().tag, port=self.port, labels=self.labels(), options=options
+        )
+        self._started.append(container)
+        return container
+
+    def wait_ready(self, container: RunningContainer, within_s: float) -> float | None:
+        """Seconds until healthy (or, without a HEALTHCHECK, until HTTP answers)."""
+        if container.health_status() is None:
+            return container.wait_http(self.health_path, within_s)
+        return container.wait_healthy(within_s)
+
+    def shared(self) -> RunningContainer:
+        """One container for the properties that only observe a running server."""
+        if self._shared is None:
+            self._shared = self.start()
+            self._shared_ready_s = self.wait_ready(self._shared, READY_WAIT_S * self.time_scale)
+        return self._shared
+
+    def shared_time_to_ready(self) -> float | None:
+        self.shared()
+        return self._shared_ready_s
+
+    def close(self) -> None:
+        for container in self._started:
+            container.remove()
+        self._started.clear()
+        self._shared = None
