@@ -138,13 +138,21 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
     )
 
 
-def buildx_command(plan: BuildPlan, options: BuildOptions, staged_dockerfile: Path) -> list[str]:
+def buildx_command(
+    plan: BuildPlan,
+    options: BuildOptions,
+    staged_dockerfile: Path,
+    *,
+    context: Path | None = None,
+    output: str | None = None,
+) -> list[str]:
+    """The buildx command for `plan`: loads the tagged image unless `output` says otherwise."""
     target = plan.target
     command = ["docker", "buildx", "build"]
     if options.builder:
         command += ["--builder", options.builder]
-    command += ["--load", "--progress=plain", "--platform", target.platform]
-    command += ["-f", str(staged_dockerfile), "-t", plan.tag]
+    command += ["--progress=plain", "--platform", target.platform, "-f", str(staged_dockerfile)]
+    command += [f"--output=type={output}"] if output else ["--load", "-t", plan.tag]
     command += ["--label", f"shipshape.variant={target.variant.name}"]
     command += ["--label", f"shipshape.target={target.id}"]
     if target.variant.target:
@@ -153,14 +161,14 @@ def buildx_command(plan: BuildPlan, options: BuildOptions, staged_dockerfile: Pa
         command += ["--build-arg", f"{name}={value}"]
     for secret_id, path in options.secrets.items():
         command += ["--secret", f"id={secret_id},src={path}"]
-    if options.layer_cache:
+    if options.layer_cache and not output:
         command += ["--cache-from", options.layer_cache, "--cache-to", f"{options.layer_cache},mode=max"]
     command += options.bases.build_context_args(plan.bases)
-    command.append(str(target.app.path))
+    command.append(str(context or target.app.path))
     return command
 
 
-def _stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:
+def stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:
     """A copy of the Dockerfile with the variant's .dockerignore beside it.
 
     BuildKit reads `<Dockerfile>.dockerignore` next to the Dockerfile before
@@ -220,7 +228,7 @@ def build_image(
         if image_exists(client, plan.tag):
             log = log_path.read_text(encoding="utf-8") if log_path.exists() else "(build log not kept)"
             return BuiltImage(plan, True, True, 0.0, log)
-        staged = _stage_dockerfile(plan, options.cache_dir)
+        staged = stage_dockerfile(plan, options.cache_dir)
         started = time.monotonic()
         ok, log = run_buildx(buildx_command(plan, options, staged), log_path, progress)
         return BuiltImage(plan, ok, False, time.monotonic() - started, log)

@@ -87,7 +87,7 @@ class RunState:
 
     def bases(self) -> BaseMap:
         if self._bases is None:
-            self._bases = load_bases(_bases_path(self.config))
+            self._bases = load_bases(bases_path(self.config))
         return self._bases
 
     def selection(self) -> Selection:
@@ -133,7 +133,7 @@ class RunState:
 STATE = pytest.StashKey[RunState]()
 
 
-def _bases_path(config: pytest.Config) -> Path | None:
+def bases_path(config: pytest.Config) -> Path | None:
     explicit = config.getoption("--shipshape-bases") or os.environ.get("SHIPSHAPE_BASES")
     if explicit:
         return Path(explicit)

@@ -83,7 +83,7 @@ class RunningContainer:
         health = self.reload()["State"].get("Health") or {}
         log = health.get("Log") or []
         return "\n".join(
-            f"exit {e.get('ExitCode')}: {(e.get('Output') or '').strip()[:300]}" for e in log[-entries:]
+            f"exit {e.get('ExitCode')}: {(e.get('Output') or '').strip()[-300:]}" for e in log[-entries:]
         )
 
     def logs_tail(self, lines: int = 30) -> str:

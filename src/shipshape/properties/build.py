@@ -1,16 +1,61 @@
-"""build: the image builds from a clean context with the lockfile frozen."""
+"""build: the image builds from a clean context, with the lockfile frozen.
 
+Frozen means a stale lock must fail the build: the check copies the app,
+adds to `pyproject.toml` a dependency that is not in `uv.lock`'s root entry
+(but is resolvable: it is already locked as a transitive one), and builds
+again; the template's `uv sync --locked` must refuse.
+"""
+
+import re
+import shutil
+import tempfile
+import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 
-from shipshape.build import tail
-from shipshape.errors import PropertyFailed
+from shipshape.build import buildx_command, run_buildx, stage_dockerfile, tail
+from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
+
+# uv's message when `--locked` meets a stale lock.
+STALE_LOCK_MESSAGE = re.compile(r"lockfile .* needs to be updated", re.IGNORECASE)
+DEPENDENCIES = re.compile(r"^(dependencies\s*=\s*\[)", re.MULTILINE)
+NOT_COPIED = shutil.ignore_patterns(".venv", "__pycache__", "*.pyc", ".git")
 
 
 @dataclass(frozen=True)
 class Params:
-    pass
+    # Also prove that a stale uv.lock fails the build (uv apps only).
+    stale_lock_fails: bool = True
+
+
+def make_lock_stale(app: Path) -> str:
+    """Add a locked-but-indirect package as a direct dependency; return its name."""
+    lock = tomllib.loads((app / "uv.lock").read_text(encoding="utf-8"))
+    packages = lock.get("package", [])
+    roots = [p for p in packages if {"editable", "virtual"} & set(p.get("source", {}))]
+    direct = {d["name"] for root in roots for d in root.get("dependencies", [])}
+    root_names = {p["name"] for p in roots}
+    candidates = sorted(p["name"] for p in packages if p["name"] not in direct | root_names)
+    pyproject = app / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    if not candidates or not DEPENDENCIES.search(text):
+        raise NotChecked("stale-lock probe: no indirect locked package or no dependencies list")
+    pyproject.write_text(DEPENDENCIES.sub(rf'\1"{candidates[0]}", ', text, count=1), "utf-8")
+    return candidates[0]
+
+
+def _stale_lock_build(subject: Subject) -> tuple[bool, str, str]:
+    plan = subject.plan()
+    with tempfile.TemporaryDirectory(prefix="shipshape-stale-") as tmp:
+        app = Path(tmp) / "app"
+        shutil.copytree(subject.target.app.path, app, ignore=NOT_COPIED, symlinks=True)
+        added = make_lock_stale(app)
+        staged = stage_dockerfile(plan, subject.build_options.cache_dir)
+        command = buildx_command(plan, subject.build_options, staged, context=app, output="cacheonly")
+        ok, log = run_buildx(command, Path(tmp) / "build.log", None)
+    return ok, log, added
 
 
 def check(subject: Subject, params: Params) -> str:
@@ -20,7 +65,21 @@ def check(subject: Subject, params: Params) -> str:
             f"build: `docker buildx build` failed for {subject.target.id}\n"
             f"--- build log (tail) ---\n{tail(built.log, 30)}"
         )
-    return "reused" if built.reused else f"{built.seconds:.1f}s"
+    value = "reused" if built.reused else f"{built.seconds:.1f}s"
+    if not params.stale_lock_fails or subject.target.app.lockfile != "uv.lock":
+        return value
+    ok, log, added = _stale_lock_build(subject)
+    if ok:
+        raise PropertyFailed(
+            f"build: with '{added}' added to pyproject.toml but not to uv.lock, the build "
+            "still succeeded: the lock is not frozen (use `uv sync --locked`)"
+        )
+    if not STALE_LOCK_MESSAGE.search(log):
+        raise PropertyFailed(
+            "build: the stale-lock build failed, but not with uv's stale-lock message\n"
+            f"--- build log (tail) ---\n{tail(log, 20)}"
+        )
+    return value + ", stale lock refused"
 
 
-PROPERTY = Property("build", "builds from a clean context with the lockfile frozen", Params, check)
+PROPERTY = Property("build", "builds from a clean context; a stale lock fails it", Params, check)
