@@ -125,19 +125,33 @@ class RunningContainer:
             time.sleep(poll_s)
         return None
 
+    def answers(self, path: str) -> bool:
+        try:
+            return httpx.get(self.url(path), timeout=1.0).is_success
+        except (httpx.HTTPError, RuntimeError):
+            return False
+
     def wait_http(self, path: str, within_s: float) -> float | None:
         """Seconds until `path` answers 2xx on the published port, or None."""
         started = time.monotonic()
         while time.monotonic() - started < within_s:
             if self.status() in ("exited", "dead"):
                 return None
-            try:
-                if httpx.get(self.url(path), timeout=1.0).is_success:
-                    return time.monotonic() - started
-            except (httpx.HTTPError, RuntimeError):
-                pass
+            if self.answers(path):
+                return time.monotonic() - started
             time.sleep(0.1)
         return None
+
+    def wait_ready(self, path: str, within_s: float) -> bool:
+        """True once the container is healthy or `path` answers, False at the deadline."""
+        deadline = time.monotonic() + within_s
+        while time.monotonic() < deadline:
+            if self.status() in ("exited", "dead"):
+                return False
+            if self.health_status() == "healthy" or self.answers(path):
+                return True
+            time.sleep(0.1)
+        return False
 
     def remove(self) -> None:
         try:

@@ -8,7 +8,7 @@ import httpx
 
 from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Property
-from shipshape.subject import READY_WAIT_S, Subject
+from shipshape.subject import Subject
 
 # Docker's own default: after this, `docker stop` sends SIGKILL.
 DOCKER_STOP_TIMEOUT_S = 10
@@ -40,7 +40,7 @@ class _InflightRequest(threading.Thread):
 
 def check(subject: Subject, params: Params) -> str:
     container = subject.start()
-    if subject.wait_ready(container, READY_WAIT_S * subject.time_scale) is None:
+    if not subject.wait_ready(container):
         raise NotChecked("the container never became ready (see healthy / listen)")
     inflight = None
     # Without a reachable port (see listen) only the stop itself is judged.
