@@ -38,8 +38,17 @@ class Harness:
 
     def run(self, manifest: Path, *extra: str) -> HarnessRun:
         report = manifest.with_suffix(".report.json")
-        command = [sys.executable, "-m", "pytest", str(manifest), "-p", "no:cacheprovider",
-                   "-q", "--shipshape-json", str(report)]
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(manifest),
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--shipshape-json",
+            str(report),
+        ]
         if self.bases:
             command += ["--shipshape-bases", str(self.bases)]
         done = subprocess.run(

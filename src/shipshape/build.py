@@ -80,7 +80,11 @@ class BuiltImage:
 
 
 def build_args_for(target: Target, options: BuildOptions) -> dict[str, str]:
-    return {"PYTHON_VERSION": target.python, **target.variant.build_args, **options.extra_build_args}
+    return {
+        "PYTHON_VERSION": target.python,
+        **target.variant.build_args,
+        **options.extra_build_args,
+    }
 
 
 def _context_files(context: Path, ignore_text: str | None) -> list[str]:
@@ -162,7 +166,12 @@ def buildx_command(
     for secret_id, path in options.secrets.items():
         command += ["--secret", f"id={secret_id},src={path}"]
     if options.layer_cache and not output:
-        command += ["--cache-from", options.layer_cache, "--cache-to", f"{options.layer_cache},mode=max"]
+        command += [
+            "--cache-from",
+            options.layer_cache,
+            "--cache-to",
+            f"{options.layer_cache},mode=max",
+        ]
     command += options.bases.build_context_args(plan.bases)
     command.append(str(context or target.app.path))
     return command
@@ -199,9 +208,12 @@ def run_buildx(command: list[str], log_path: Path, progress: Progress | None) ->
     """Run a buildx command, streaming its plain progress to `log_path` and `progress`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
-    with log_path.open("w", encoding="utf-8") as log, subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
-    ) as process:
+    with (
+        log_path.open("w", encoding="utf-8") as log,
+        subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"
+        ) as process,
+    ):
         log.write("$ " + " ".join(command) + "\n")
         assert process.stdout is not None
         for line in process.stdout:
@@ -226,7 +238,11 @@ def build_image(
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(lock_path)):
         if image_exists(client, plan.tag):
-            log = log_path.read_text(encoding="utf-8") if log_path.exists() else "(build log not kept)"
+            log = (
+                log_path.read_text(encoding="utf-8")
+                if log_path.exists()
+                else "(build log not kept)"
+            )
             return BuiltImage(plan, True, True, 0.0, log)
         staged = stage_dockerfile(plan, options.cache_dir)
         started = time.monotonic()

@@ -58,7 +58,9 @@ def connect() -> docker.DockerClient:
         client.ping()
     except docker.errors.DockerException as exc:
         reason = str(exc).splitlines()[0][:160]
-        raise ConfigError(f"no Docker engine reachable at {where} ({reason}): {START_HINT}") from None
+        raise ConfigError(
+            f"no Docker engine reachable at {where} ({reason}): {START_HINT}"
+        ) from None
     return client
 
 
@@ -114,3 +116,17 @@ def _quietly(action) -> None:
     except docker.errors.APIError as exc:
         if exc.status_code != 409:  # removal already in progress
             raise
+
+
+def stale_images(client: docker.DockerClient) -> list:
+    """shipshape images that an image of the same target built later supersedes."""
+    newest: dict[str, object] = {}
+    stale = []
+    images = client.images.list(filters={"label": "shipshape.target"})
+    for image in sorted(images, key=lambda i: i.attrs["Created"], reverse=True):
+        target = image.labels.get("shipshape.target", "")
+        if target in newest:
+            stale.append(image)
+        else:
+            newest[target] = image
+    return stale

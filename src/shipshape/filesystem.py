@@ -61,8 +61,6 @@ def image_entries(
     try:
         stream = io.BufferedReader(_ChunkStream(container.export()), buffer_size=1 << 20)
         with tarfile.open(fileobj=stream, mode="r|") as archive:
-            return [
-                Entry(m.name.lstrip("./"), _kind(m), m.mode, m.size) for m in archive
-            ]
+            return [Entry(m.name.lstrip("./"), _kind(m), m.mode, m.size) for m in archive]
     finally:
         container.remove(force=True)

@@ -169,8 +169,8 @@ def _property_nodes(
     """Property id -> its parameter nodes (None = dropped)."""
     out: dict[str, dict[str, yaml.Node] | None] = {}
     for prop, params_node in _mapping(path, node, what, tuple(known)).items():
-        out[prop] = None if _is_null(params_node) else _mapping(
-            path, params_node, f"{what}.{prop}", None
+        out[prop] = (
+            None if _is_null(params_node) else _mapping(path, params_node, f"{what}.{prop}", None)
         )
     return out
 
@@ -260,11 +260,15 @@ def _load_variant(
     if "dockerignore" in merged and not _is_null(merged["dockerignore"]):
         dockerignore = _resolve(folder, _str(path, merged["dockerignore"], "dockerignore"))
         if not dockerignore.is_file():
-            raise _Where(path, merged["dockerignore"]).error(f"dockerignore: no file {dockerignore}")
+            raise _Where(path, merged["dockerignore"]).error(
+                f"dockerignore: no file {dockerignore}"
+            )
 
-    props = _property_nodes(path, defaults["properties"], "defaults.properties", known) if (
-        "properties" in defaults
-    ) else {}
+    props = (
+        _property_nodes(path, defaults["properties"], "defaults.properties", known)
+        if ("properties" in defaults)
+        else {}
+    )
     if "properties" in fields:
         for prop, nodes in _property_nodes(
             path, fields["properties"], f"{what}.properties", known
@@ -365,11 +369,21 @@ def expand_targets(
                 for platform in platforms:
                     target_id = f"{variant.name}/{app_name}/{python}/{platform}"
                     if python not in variant.python:
-                        unsupported.append(Unselected(target_id, f"{variant.name} does not "
-                                           f"support Python {python} ({', '.join(variant.python)})"))
+                        unsupported.append(
+                            Unselected(
+                                target_id,
+                                f"{variant.name} does not "
+                                f"support Python {python} ({', '.join(variant.python)})",
+                            )
+                        )
                     elif platform not in variant.platforms:
-                        unsupported.append(Unselected(target_id, f"{variant.name} does not "
-                                           f"support {platform} ({', '.join(variant.platforms)})"))
+                        unsupported.append(
+                            Unselected(
+                                target_id,
+                                f"{variant.name} does not "
+                                f"support {platform} ({', '.join(variant.platforms)})",
+                            )
+                        )
                     else:
                         targets.append(Target(variant, manifest.apps[app_name], python, platform))
     return targets, unsupported

@@ -37,27 +37,57 @@ DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) /
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("shipshape", "shipshape: prove Dockerfile template properties")
-    group.addoption("--shipshape-manifest", metavar="PATH",
-                    help="check the manifest at PATH (instead of the default test paths)")
-    group.addoption("--shipshape-bases", metavar="FILE",
-                    help="base-image substitutions, 'official=substitute' lines "
-                         "(default: $SHIPSHAPE_BASES, else the shipshape_bases ini file if it exists)")
+    group.addoption(
+        "--shipshape-manifest",
+        metavar="PATH",
+        help="check the manifest at PATH (instead of the default test paths)",
+    )
+    group.addoption(
+        "--shipshape-bases",
+        metavar="FILE",
+        help="base-image substitutions, 'official=substitute' lines "
+        "(default: $SHIPSHAPE_BASES, else the shipshape_bases ini file if it exists)",
+    )
     group.addoption("--shipshape-json", metavar="PATH", help="write the property report as JSON")
-    group.addoption("--shipshape-python", metavar="VERSIONS", default="",
-                    help="comma-separated Python versions, or 'all' (default: each variant's first)")
-    group.addoption("--shipshape-platform", metavar="PLATFORMS", default="",
-                    help="comma-separated platforms, or 'all' (default: the engine's own)")
-    group.addoption("--shipshape-variant", metavar="NAMES", default="",
-                    help="comma-separated variants to check (default: all)")
-    group.addoption("--shipshape-builder", metavar="NAME",
-                    help="buildx builder to build with (default: buildx's current builder)")
-    group.addoption("--shipshape-emulation-scale", metavar="FACTOR", type=float, default=10.0,
-                    help="time budgets are multiplied by this on an emulated platform "
-                         "(QEMU); the report shows the scaled budget (default: 10)")
-    group.addoption("--shipshape-cache-dir", metavar="DIR",
-                    help=f"build logs and locks (default: $SHIPSHAPE_CACHE_DIR or {DEFAULT_CACHE})")
-    parser.addini("shipshape_bases", "default base-image substitution file (used if it exists)",
-                  default="")
+    group.addoption(
+        "--shipshape-python",
+        metavar="VERSIONS",
+        default="",
+        help="comma-separated Python versions, or 'all' (default: each variant's first)",
+    )
+    group.addoption(
+        "--shipshape-platform",
+        metavar="PLATFORMS",
+        default="",
+        help="comma-separated platforms, or 'all' (default: the engine's own)",
+    )
+    group.addoption(
+        "--shipshape-variant",
+        metavar="NAMES",
+        default="",
+        help="comma-separated variants to check (default: all)",
+    )
+    group.addoption(
+        "--shipshape-builder",
+        metavar="NAME",
+        help="buildx builder to build with (default: buildx's current builder)",
+    )
+    group.addoption(
+        "--shipshape-emulation-scale",
+        metavar="FACTOR",
+        type=float,
+        default=10.0,
+        help="time budgets are multiplied by this on an emulated platform "
+        "(QEMU); the report shows the scaled budget (default: 10)",
+    )
+    group.addoption(
+        "--shipshape-cache-dir",
+        metavar="DIR",
+        help=f"build logs and locks (default: $SHIPSHAPE_CACHE_DIR or {DEFAULT_CACHE})",
+    )
+    parser.addini(
+        "shipshape_bases", "default base-image substitution file (used if it exists)", default=""
+    )
 
 
 # -------------------------------------------------------------- run state
@@ -285,18 +315,29 @@ class TargetGroup(pytest.Collector):
         if self.target is None:  # a combination the variant does not support
             variant, app, python, platform = self.name.split("/", 3)
             yield PropertyItem.from_parent(
-                self, name="unsupported", prop=None, params=None,
-                skip_reason=self.unsupported, parts=(variant, app, python, platform),
+                self,
+                name="unsupported",
+                prop=None,
+                params=None,
+                skip_reason=self.unsupported,
+                parts=(variant, app, python, platform),
             )
             return
         variant = self.target.variant
         for prop_id, prop in REGISTRY.items():
             if prop_id in variant.properties:
                 yield PropertyItem.from_parent(
-                    self, name=prop_id, prop=prop, params=variant.properties[prop_id],
+                    self,
+                    name=prop_id,
+                    prop=prop,
+                    params=variant.properties[prop_id],
                     skip_reason=variant.skip,
-                    parts=(variant.name, self.target.app.name, self.target.python,
-                           self.target.platform),
+                    parts=(
+                        variant.name,
+                        self.target.app.name,
+                        self.target.python,
+                        self.target.platform,
+                    ),
                 )
 
     @property
@@ -312,8 +353,9 @@ class TargetGroup(pytest.Collector):
 
 
 class PropertyItem(pytest.Item):
-    def __init__(self, *, prop, params, skip_reason: str | None, parts: tuple[str, ...],
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *, prop, params, skip_reason: str | None, parts: tuple[str, ...], **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.prop = prop
         self.params = params

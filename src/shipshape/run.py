@@ -7,6 +7,7 @@ run (or a later sweep) removes it.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -83,7 +84,8 @@ class RunningContainer:
         health = self.reload()["State"].get("Health") or {}
         log = health.get("Log") or []
         return "\n".join(
-            f"exit {e.get('ExitCode')}: {(e.get('Output') or '').strip()[-300:]}" for e in log[-entries:]
+            f"exit {e.get('ExitCode')}: {(e.get('Output') or '').strip()[-300:]}"
+            for e in log[-entries:]
         )
 
     def logs_tail(self, lines: int = 30) -> str:
@@ -154,10 +156,8 @@ class RunningContainer:
         return False
 
     def remove(self) -> None:
-        try:
+        with contextlib.suppress(docker.errors.NotFound):
             self.container.remove(force=True, v=True)
-        except docker.errors.NotFound:
-            pass
 
 
 def start(

@@ -47,7 +47,9 @@ def write_mutant_manifest(repo: Path, name: str, spec: dict[str, Any], folder: P
         if app in variant["apps"]
     }
     path = folder / "shipshape.yaml"
-    path.write_text(yaml.safe_dump({"defaults": defaults, "apps": apps, "variants": {name: variant}}))
+    path.write_text(
+        yaml.safe_dump({"defaults": defaults, "apps": apps, "variants": {name: variant}})
+    )
     return path
 
 
@@ -64,5 +66,9 @@ def test_mutant_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> Non
         + "\n".join(f"--- {p}: {m[:600]}" for p, m in failing.items())
     )
     for prop, phrase in expected.items():
-        assert phrase in failing[prop], f"{prop} failed, but its message lacks {phrase!r}:\n{failing[prop]}"
-    assert run.exit_code == 1, f"the harness must exit 1 on a failing property:\n{run.output[-2000:]}"
+        assert phrase in failing[prop], (
+            f"{prop} failed, but its message lacks {phrase!r}:\n{failing[prop]}"
+        )
+    assert run.exit_code == 1, (
+        f"the harness must exit 1 on a failing property:\n{run.output[-2000:]}"
+    )

@@ -53,7 +53,9 @@ def _stale_lock_build(subject: Subject) -> tuple[bool, str, str]:
         shutil.copytree(subject.target.app.path, app, ignore=NOT_COPIED, symlinks=True)
         added = make_lock_stale(app)
         staged = stage_dockerfile(plan, subject.build_options.cache_dir)
-        command = buildx_command(plan, subject.build_options, staged, context=app, output="cacheonly")
+        command = buildx_command(
+            plan, subject.build_options, staged, context=app, output="cacheonly"
+        )
         ok, log = run_buildx(command, Path(tmp) / "build.log", None)
     return ok, log, added
 

@@ -16,15 +16,33 @@ BIN_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sb
 class Params:
     # Program names that must not exist in any bin directory (nor the venv's).
     forbidden: tuple[str, ...] = (
-        "uv", "uvx", "gcc", "cc", "c++", "g++", "clang", "make", "cpp", "ld", "as",
-        "x86_64-linux-gnu-gcc", "aarch64-linux-gnu-gcc",
+        "uv",
+        "uvx",
+        "gcc",
+        "cc",
+        "c++",
+        "g++",
+        "clang",
+        "make",
+        "cpp",
+        "ld",
+        "as",
+        "x86_64-linux-gnu-gcc",
+        "aarch64-linux-gnu-gcc",
     )
     # Glob patterns of paths that must not exist: compiler internals, C
     # headers, package-manager caches.
     forbidden_paths: tuple[str, ...] = (
-        "usr/lib/gcc/*", "usr/libexec/gcc/*", "usr/include/*.h", "usr/include/*/*.h",
-        "root/.cache/pip", "root/.cache/uv", "home/*/.cache/pip", "home/*/.cache/uv",
-        "tmp/uv-*", "root/.cargo/*",
+        "usr/lib/gcc/*",
+        "usr/libexec/gcc/*",
+        "usr/include/*.h",
+        "usr/include/*/*.h",
+        "root/.cache/pip",
+        "root/.cache/uv",
+        "home/*/.cache/pip",
+        "home/*/.cache/uv",
+        "tmp/uv-*",
+        "root/.cargo/*",
     )
     # Exceptions, e.g. CPython's own headers that the official image ships.
     allowed_paths: tuple[str, ...] = ("usr/local/include/python*",)
@@ -40,9 +58,10 @@ def findings(entries: list[Entry], params: Params) -> list[str]:
     for entry in entries:
         if any(fnmatch.fnmatch(entry.path, p) for p in params.allowed_paths):
             continue
-        if _is_program(entry) and posixpath.basename(entry.path) in params.forbidden:
-            found.append(entry.path)
-        elif any(fnmatch.fnmatch(entry.path, p) for p in params.forbidden_paths):
+        forbidden_program = (
+            _is_program(entry) and posixpath.basename(entry.path) in params.forbidden
+        )
+        if forbidden_program or any(fnmatch.fnmatch(entry.path, p) for p in params.forbidden_paths):
             found.append(entry.path)
     return found
 
@@ -54,9 +73,11 @@ def check(subject: Subject, params: Params) -> str:
     )
     found = findings(entries, params)
     if found:
-        shown = "\n  ".join(found[:15]) + (f"\n  ... and {len(found) - 15} more" if len(found) > 15 else "")
+        more = f"\n  ... and {len(found) - 15} more" if len(found) > 15 else ""
         raise PropertyFailed(
-            f"no-build-tools: {len(found)} build tool/cache path(s) in the runtime image:\n  {shown}"
+            f"no-build-tools: {len(found)} build tool/cache path(s) in the runtime image:\n  "
+            + "\n  ".join(found[:15])
+            + more
         )
     return f"{len(entries)} paths clean"
 

@@ -22,7 +22,7 @@ def check(subject: Subject, params: Params) -> str:
     if len(argv) >= 2 and posixpath.basename(argv[0]) in SHELLS and argv[1] == "-c":
         raise PropertyFailed(
             f"pid1: the image starts through a shell ({' '.join(argv)[:120]}): "
-            "use exec form, e.g. CMD [\"uvicorn\", ...], so the server is PID 1"
+            'use exec form, e.g. CMD ["uvicorn", ...], so the server is PID 1'
         )
     container = subject.shared()
     cmdline = [a for a in container.read_file("/proc/1/cmdline").split("\0") if a]

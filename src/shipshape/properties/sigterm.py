@@ -61,7 +61,9 @@ def check(subject: Subject, params: Params) -> str:
     if seconds > budget:
         problems.append(f"stopped after {seconds:.1f}s, budget {budget:.0f}s")
     if exit_code not in params.exit_codes:
-        killed = " (SIGKILL after the stop timeout: SIGTERM was not handled)" if exit_code == 137 else ""
+        killed = (
+            " (SIGKILL after the stop timeout: SIGTERM was not handled)" if exit_code == 137 else ""
+        )
         problems.append(f"exit code {exit_code}{killed}, expected {list(params.exit_codes)}")
     if inflight is not None:
         inflight.join(timeout=30)
@@ -71,10 +73,13 @@ def check(subject: Subject, params: Params) -> str:
             )
     if problems:
         raise PropertyFailed(
-            "sigterm: " + "; ".join(problems)
+            "sigterm: "
+            + "; ".join(problems)
             + f"\n--- container log (tail) ---\n{container.logs_tail()}"
         )
-    unchecked = "" if inflight or not params.inflight_path else " (in-flight not checked: port unreachable)"
+    unchecked = (
+        "" if inflight or not params.inflight_path else " (in-flight not checked: port unreachable)"
+    )
     return f"{seconds:.1f}s exit {exit_code}{unchecked}"
 
 
