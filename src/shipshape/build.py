@@ -14,8 +14,10 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,9 +81,27 @@ class BuiltImage:
         return self.plan.tag
 
 
+def vcs_facts(folder: Path) -> dict[str, str]:
+    """VCS_REF and BUILD_DATE for the OCI labels, from the app's git checkout.
+
+    The date is the commit's, not the clock's: the same commit builds the
+    same image (and the same content-hash tag).
+    """
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    revision = git("rev-parse", "HEAD") if shutil.which("git") else ""
+    if not revision:
+        return {"VCS_REF": "uncommitted", "BUILD_DATE": "1970-01-01T00:00:00Z"}
+    return {"VCS_REF": revision, "BUILD_DATE": git("log", "-1", "--format=%cI", "HEAD")}
+
+
 def build_args_for(target: Target, options: BuildOptions) -> dict[str, str]:
     return {
         "PYTHON_VERSION": target.python,
+        **vcs_facts(target.app.path),
         **target.variant.build_args,
         **options.extra_build_args,
     }
@@ -248,6 +268,59 @@ def build_image(
         started = time.monotonic()
         ok, log = run_buildx(buildx_command(plan, options, staged), log_path, progress)
         return BuiltImage(plan, ok, False, time.monotonic() - started, log)
+
+
+# Host-side clutter a probe copy of an app leaves out (a real build context
+# would carry it, but the probe is about the app's own files).
+NOT_COPIED = shutil.ignore_patterns(".venv", "__pycache__", "*.pyc", ".git")
+
+
+@contextmanager
+def app_copy(app: Path) -> Iterator[Path]:
+    """A throw-away copy of an app's folder, for probe builds that change it."""
+    with tempfile.TemporaryDirectory(prefix="shipshape-probe-") as tmp:
+        copy = Path(tmp) / "app"
+        shutil.copytree(app, copy, ignore=NOT_COPIED, symlinks=True)
+        yield copy
+
+
+@dataclass(frozen=True)
+class ProbeBuild:
+    ok: bool
+    seconds: float
+    log: str
+
+
+def probe_build(
+    plan: BuildPlan,
+    options: BuildOptions,
+    context: Path,
+    *,
+    tag: str | None = None,
+    secrets: Mapping[str, Path] | None = None,
+    build_args: Mapping[str, str] | None = None,
+) -> ProbeBuild:
+    """Build `plan`'s Dockerfile on another context; load it as `tag` or keep only the cache."""
+    probe_options = BuildOptions(
+        cache_dir=options.cache_dir,
+        bases=options.bases,
+        builder=options.builder,
+        extra_build_args={**options.extra_build_args, **(build_args or {})},
+        secrets={**options.secrets, **(secrets or {})},
+    )
+    probe_plan = BuildPlan(
+        **{**plan.__dict__, "build_args": {**plan.build_args, **(build_args or {})}}
+    )
+    staged = stage_dockerfile(plan, options.cache_dir)
+    command = buildx_command(
+        probe_plan, probe_options, staged, context=context, output=None if tag else "cacheonly"
+    )
+    if tag:
+        command[command.index(plan.tag)] = tag
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="shipshape-log-") as tmp:
+        ok, log = run_buildx(command, Path(tmp) / "build.log", None)
+    return ProbeBuild(ok, time.monotonic() - started, log)
 
 
 def tail(text: str, lines: int = 25) -> str:

@@ -64,3 +64,40 @@ def image_entries(
             return [Entry(m.name.lstrip("./"), _kind(m), m.mode, m.size) for m in archive]
     finally:
         container.remove(force=True)
+
+
+def _members_containing(layer: bytes, needle: bytes) -> Iterator[str]:
+    """Paths of the files in a layer tar whose content contains `needle`."""
+    with tarfile.open(fileobj=io.BytesIO(layer), mode="r:") as archive:
+        for member in archive:
+            handle = archive.extractfile(member) if member.isfile() else None
+            if handle is not None and needle in handle.read():
+                yield member.name
+
+
+def find_in_layers(client: docker.DockerClient, image: str, needle: bytes) -> list[str]:
+    """Every place in `image`'s saved form (layers, config, manifests) holding `needle`.
+
+    Layers are searched file by file, so a secret that a later layer deleted
+    is still found where it was written.
+    """
+    found: list[str] = []
+    saved = io.BufferedReader(_ChunkStream(client.images.get(image).save()), buffer_size=1 << 20)
+    with tarfile.open(fileobj=saved, mode="r|") as archive:
+        for blob in archive:
+            handle = archive.extractfile(blob) if blob.isfile() else None
+            if handle is None:
+                continue
+            data = handle.read()
+            if needle not in data:
+                continue
+            if _is_tar(data):
+                found += [f"{blob.name}: {path}" for path in _members_containing(data, needle)]
+            else:
+                found.append(blob.name)
+    return found
+
+
+def _is_tar(data: bytes) -> bool:
+    """Whether `data` starts like a tar archive (ustar magic at offset 257)."""
+    return data[257:262] == b"ustar"

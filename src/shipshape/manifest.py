@@ -55,6 +55,8 @@ class Variant:
     build_args: Mapping[str, str]
     dockerignore: Path | None
     properties: Mapping[str, Any]  # property id -> its params dataclass
+    # The manifest's folder: property parameters that name files are relative to it.
+    root: Path = Path(".")
     target: str | None = None
     description: str = ""
     # A reason not to check this variant here; the report counts and prints it.
@@ -297,6 +299,7 @@ def _load_variant(
         build_args=build_args,
         dockerignore=dockerignore,
         properties=properties,
+        root=folder,
         target=_str(path, fields["target"], f"{what}.target") if "target" in fields else None,
         description=_str(path, fields["description"], "description")
         if "description" in fields

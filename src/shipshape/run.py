@@ -32,9 +32,13 @@ class RunOptions:
     user: str | None = None
     environment: Mapping[str, str] = field(default_factory=dict)
     platform: str | None = None
+    # No HEALTHCHECK probes: nothing talks to the server unless the test does.
+    no_healthcheck: bool = False
 
     def as_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"read_only": self.read_only}
+        if self.no_healthcheck:
+            kwargs["healthcheck"] = {"test": ["NONE"]}
         optional = {
             "tmpfs": dict(self.tmpfs),
             "cap_drop": list(self.cap_drop),

@@ -18,6 +18,7 @@ import docker
 from shipshape.build import BuildOptions, BuildPlan, BuiltImage, build_image, plan_build
 from shipshape.engine import RunIdentity
 from shipshape.errors import NotChecked
+from shipshape.filesystem import Entry, image_entries
 from shipshape.manifest import Target
 from shipshape.run import RunningContainer, RunOptions, start
 
@@ -40,7 +41,7 @@ class Subject:
     _plan: BuildPlan | None = None
     _built: BuiltImage | None = None
     _shared: RunningContainer | None = None
-    _cache: dict[str, Any] = field(default_factory=dict)
+    _files: list[Entry] | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
     # ------------------------------------------------------------ settings
@@ -83,11 +84,11 @@ class Subject:
     def image_attrs(self) -> dict[str, Any]:
         return self.client.images.get(self.image().tag).attrs
 
-    def memo(self, key: str, compute: Callable[[], Any]) -> Any:
-        """A value computed once per subject (e.g. the image's file list)."""
-        if key not in self._cache:
-            self._cache[key] = compute()
-        return self._cache[key]
+    def files(self) -> list[Entry]:
+        """The image's filesystem listing, exported once per subject."""
+        if self._files is None:
+            self._files = image_entries(self.client, self.image().tag, self.labels())
+        return self._files
 
     # ----------------------------------------------------------- containers
 

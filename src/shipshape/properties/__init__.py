@@ -4,7 +4,21 @@ To find the code of a property, open the module named after its id
 (`no-build-tools` -> no_build_tools.py).
 """
 
-from shipshape.properties import build, healthy, listen, no_build_tools, pid1, sigterm, size, user
+from shipshape.properties import (
+    build,
+    cache,
+    env,
+    healthy,
+    labels,
+    listen,
+    no_build_tools,
+    no_leaks,
+    no_root_writes,
+    pid1,
+    sigterm,
+    size,
+    user,
+)
 from shipshape.properties.base import Property
 
 REGISTRY: dict[str, Property] = {
@@ -18,6 +32,11 @@ REGISTRY: dict[str, Property] = {
         sigterm.PROPERTY,
         no_build_tools.PROPERTY,
         size.PROPERTY,
+        no_leaks.PROPERTY,
+        no_root_writes.PROPERTY,
+        labels.PROPERTY,
+        env.PROPERTY,
+        cache.PROPERTY,
     )
 }
 

@@ -7,13 +7,11 @@ again; the template's `uv sync --locked` must refuse.
 """
 
 import re
-import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipshape.build import buildx_command, run_buildx, stage_dockerfile, tail
+from shipshape.build import app_copy, probe_build, tail
 from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
@@ -21,7 +19,6 @@ from shipshape.subject import Subject
 # uv's message when `--locked` meets a stale lock.
 STALE_LOCK_MESSAGE = re.compile(r"lockfile .* needs to be updated", re.IGNORECASE)
 DEPENDENCIES = re.compile(r"^(dependencies\s*=\s*\[)", re.MULTILINE)
-NOT_COPIED = shutil.ignore_patterns(".venv", "__pycache__", "*.pyc", ".git")
 
 
 @dataclass(frozen=True)
@@ -47,17 +44,10 @@ def make_lock_stale(app: Path) -> str:
 
 
 def _stale_lock_build(subject: Subject) -> tuple[bool, str, str]:
-    plan = subject.plan()
-    with tempfile.TemporaryDirectory(prefix="shipshape-stale-") as tmp:
-        app = Path(tmp) / "app"
-        shutil.copytree(subject.target.app.path, app, ignore=NOT_COPIED, symlinks=True)
+    with app_copy(subject.target.app.path) as app:
         added = make_lock_stale(app)
-        staged = stage_dockerfile(plan, subject.build_options.cache_dir)
-        command = buildx_command(
-            plan, subject.build_options, staged, context=app, output="cacheonly"
-        )
-        ok, log = run_buildx(command, Path(tmp) / "build.log", None)
-    return ok, log, added
+        probe = probe_build(subject.plan(), subject.build_options, app)
+    return probe.ok, probe.log, added
 
 
 def check(subject: Subject, params: Params) -> str:

@@ -5,7 +5,7 @@ import posixpath
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.filesystem import Entry, image_entries
+from shipshape.filesystem import Entry
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
 
@@ -67,10 +67,7 @@ def findings(entries: list[Entry], params: Params) -> list[str]:
 
 
 def check(subject: Subject, params: Params) -> str:
-    image = subject.image()
-    entries = subject.memo(
-        "entries", lambda: image_entries(subject.client, image.tag, subject.labels())
-    )
+    entries = subject.files()
     found = findings(entries, params)
     if found:
         more = f"\n  ... and {len(found) - 15} more" if len(found) > 15 else ""

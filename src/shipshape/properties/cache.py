@@ -1,0 +1,65 @@
+"""cache: changing only app source does not re-run the dependency install.
+
+After the image is built, a copy of the app with one source file touched is
+built again; BuildKit's plain progress must show the install step CACHED.
+"""
+
+import re
+from dataclasses import dataclass
+
+from shipshape.build import app_copy, probe_build, tail
+from shipshape.errors import NotChecked, PropertyFailed
+from shipshape.properties.base import Property
+from shipshape.subject import Subject
+
+STEP = re.compile(r"^#(?P<n>\d+) \[(?P<stage>[^\]]+)\] (?P<what>.*)$")
+CACHED = re.compile(r"^#(?P<n>\d+) CACHED$")
+
+
+@dataclass(frozen=True)
+class Params:
+    source_file: str = "app/main.py"
+    # Text that identifies the dependency-install step in the Dockerfile.
+    install_step: str = "--no-install-project"
+
+
+def steps(log: str) -> tuple[dict[str, str], set[str]]:
+    """Step number -> description, and the numbers of steps that were CACHED."""
+    described: dict[str, str] = {}
+    cached: set[str] = set()
+    for line in log.splitlines():
+        if match := STEP.match(line):
+            described.setdefault(match["n"], f"[{match['stage']}] {match['what']}")
+        elif match := CACHED.match(line):
+            cached.add(match["n"])
+    return described, cached
+
+
+def check(subject: Subject, params: Params) -> str:
+    subject.image()  # the first build fills the cache
+    with app_copy(subject.target.app.path) as app:
+        source = app / params.source_file
+        if not source.is_file():
+            raise NotChecked(f"cache: no {params.source_file} in the app to change")
+        source.write_text(source.read_text() + "\n# shipshape cache probe\n")
+        probe = probe_build(subject.plan(), subject.build_options, app)
+    if not probe.ok:
+        raise PropertyFailed(f"cache: the rebuild failed\n{tail(probe.log)}")
+    described, cached = steps(probe.log)
+    install = [n for n, what in described.items() if params.install_step in what]
+    if not install:
+        raise PropertyFailed(f"cache: no build step contains {params.install_step!r}")
+    rerun = [described[n] for n in install if n not in cached]
+    if rerun:
+        raise PropertyFailed(
+            f"cache: after a change to {params.source_file} only, the dependency step re-ran: "
+            f"{rerun[0][:160]} (copy the source after installing dependencies)"
+        )
+    if all(n in cached for n in described):
+        raise NotChecked(f"cache: the change to {params.source_file} did not reach the build")
+    return f"deps CACHED, rebuild {probe.seconds:.1f}s"
+
+
+PROPERTY = Property(
+    "cache", "a source-only change keeps the dependency layer cached", Params, check
+)

@@ -1,0 +1,85 @@
+"""env: unbuffered output (proved through `docker logs`), no runtime .pyc
+writes, the virtualenv first on PATH, dependencies' bytecode precompiled."""
+
+import posixpath
+import time
+from dataclasses import dataclass
+
+from shipshape.errors import PropertyFailed
+from shipshape.filesystem import Entry
+from shipshape.properties.base import Property
+from shipshape.run import RunOptions
+from shipshape.subject import Subject
+
+
+@dataclass(frozen=True)
+class Params:
+    required: tuple[str, ...] = ("PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
+    venv: str = "/app/.venv"
+    # Text the app prints to stdout at start-up; it must reach `docker logs`
+    # while the server runs (block-buffered stdout would hold it back).
+    startup_line: str | None = "app starting"
+    startup_within_s: float = 10.0
+    # Share of the venv's .py files that must have a .pyc for this Python.
+    min_compiled: float = 0.95
+
+
+def compiled_share(entries: list[Entry], venv: str, python: str) -> tuple[int, int]:
+    """(compiled, total) .py files in the venv's site-packages."""
+    prefix = venv.strip("/") + "/lib/"
+    tag = "cpython-" + python.replace(".", "")
+    paths = {e.path for e in entries if e.path.startswith(prefix)}
+    sources = [p for p in paths if p.endswith(".py") and "/site-packages/" in p]
+    compiled = 0
+    for source in sources:
+        folder, name = posixpath.split(source)
+        stem = name[: -len(".py")]
+        if any(f"{folder}/__pycache__/{stem}.{tag}{opt}.pyc" in paths for opt in ("", ".opt-1")):
+            compiled += 1
+    return compiled, len(sources)
+
+
+def _startup_line_seconds(subject: Subject, params: Params) -> float | None:
+    # No request may reach the server first: uvicorn's access log flushes
+    # stdout and would carry a buffered line out with it.
+    container = subject.start(RunOptions(no_healthcheck=True))
+    started = time.monotonic()
+    budget = params.startup_within_s * subject.time_scale
+    while time.monotonic() - started < budget:
+        if params.startup_line in container.logs_tail(200):
+            return time.monotonic() - started
+        time.sleep(0.2)
+    return None
+
+
+def check(subject: Subject, params: Params) -> str:
+    # The proof first: a buffered stdout shows up here as a missing log line.
+    value = ""
+    if params.startup_line:
+        seconds = _startup_line_seconds(subject, params)
+        if seconds is None:
+            raise PropertyFailed(
+                f"env: the start-up line {params.startup_line!r} did not reach `docker logs` "
+                f"within {params.startup_within_s * subject.time_scale:.0f}s: stdout is buffered"
+            )
+        value = f", log in {seconds:.1f}s"
+    env = subject.image_attrs()["Config"].get("Env") or []
+    missing = [item for item in params.required if item not in env]
+    if missing:
+        raise PropertyFailed(f"env: the image does not set {', '.join(missing)}")
+    path = next((e.split("=", 1)[1] for e in env if e.startswith("PATH=")), "")
+    venv_bin = params.venv.rstrip("/") + "/bin"
+    if path.split(":")[0] != venv_bin:
+        raise PropertyFailed(f"env: PATH starts with {path.split(':')[0]!r}, expected {venv_bin}")
+
+    compiled, total = compiled_share(subject.files(), params.venv, subject.target.python)
+    share = compiled / total if total else 0.0
+    if share < params.min_compiled:
+        raise PropertyFailed(
+            f"env: {compiled} of {total} dependency .py files are precompiled ({share:.0%}), "
+            f"expected at least {params.min_compiled:.0%} (UV_COMPILE_BYTECODE=1)"
+        )
+    return f"{share:.0%} precompiled{value}"
+
+
+PROPERTY = Property("env", "unbuffered, no .pyc writes, venv on PATH, precompiled", Params, check)

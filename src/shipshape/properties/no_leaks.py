@@ -1,0 +1,105 @@
+"""no-leaks: no build secret, build-context clutter or secret-like ENV in the image.
+
+A probe build runs on a copy of the app into which a canary token is
+planted everywhere a leak comes from: `.env`, `.git/`, `tests/`, a host
+`.venv/`, `__pycache__/`, a BuildKit secret, and CI-style build args. Every
+layer (file by file), the config and `docker history` are then searched for
+the canary. ENV names and values are checked for secret look-alikes.
+"""
+
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from shipshape.build import app_copy, probe_build, tail
+from shipshape.errors import PropertyFailed
+from shipshape.filesystem import find_in_layers
+from shipshape.properties.base import Property
+from shipshape.subject import Subject
+
+SECRET_VALUE = re.compile(
+    r"(ghp_|github_pat_|glpat-|xox[bp]-|sk_live_|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY)"
+)
+
+
+@dataclass(frozen=True)
+class Params:
+    # The BuildKit secret id the template mounts (e.g. a private index's netrc).
+    secret_id: str = "netrc"
+    # Build args a CI might carry secrets in; the canary is passed in each.
+    canary_build_args: tuple[str, ...] = ("UV_INDEX_TOKEN",)
+    # Context paths that must never reach the image.
+    planted: tuple[str, ...] = (
+        ".env",
+        ".git/config",
+        "tests/test_canary.py",
+        ".venv/pyvenv.cfg",
+        "app/__pycache__/canary.cpython-315.pyc",
+    )
+    secret_env_name: str = r"(?i)(TOKEN|SECRET|PASSW(OR)?D|API_?KEY|PRIVATE_?KEY|CREDENTIAL)"
+
+
+def secret_like_env(env: list[str], name_pattern: str) -> list[str]:
+    found = []
+    for item in env:
+        name, _, value = item.partition("=")
+        if value and (re.search(name_pattern, name) or SECRET_VALUE.search(value)):
+            found.append(name)
+    return found
+
+
+def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
+    tag = f"shipshape/leak-probe:{subject.plan().digest[:12]}"
+    with app_copy(subject.target.app.path) as app, tempfile.TemporaryDirectory() as tmp:
+        for relative in params.planted:
+            (app / relative).parent.mkdir(parents=True, exist_ok=True)
+            (app / relative).write_text(f"CANARY={canary}\n")
+        secret_file = Path(tmp) / "secret"
+        secret_file.write_text(f"machine canary.invalid login canary password {canary}\n")
+        probe = probe_build(
+            subject.plan(),
+            subject.build_options,
+            app,
+            tag=tag,
+            secrets={params.secret_id: secret_file},
+            build_args={arg: canary for arg in params.canary_build_args},
+        )
+    if not probe.ok:
+        raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
+    try:
+        image = subject.client.images.get(tag)
+        found = find_in_layers(subject.client, tag, canary.encode())
+        found += [
+            f"docker history: {(h.get('CreatedBy') or '')[:120]}"
+            for h in image.history()
+            if canary in (h.get("CreatedBy") or "")
+        ]
+    finally:
+        subject.client.images.remove(tag, force=True)
+    return found
+
+
+def check(subject: Subject, params: Params) -> str:
+    env = subject.image_attrs()["Config"].get("Env") or []
+    suspicious = secret_like_env(env, params.secret_env_name)
+    if suspicious:
+        raise PropertyFailed(
+            f"no-leaks: ENV {', '.join(suspicious)} looks like a secret; pass secrets at run "
+            "time or as BuildKit secrets, never in ENV"
+        )
+    canary = "shipshape-canary-" + secrets.token_hex(12)
+    found = _probe(subject, params, canary)
+    if found:
+        shown = "\n  ".join(found[:10])
+        raise PropertyFailed(
+            f"no-leaks: the canary planted in the build context, secret and build args "
+            f"reached the image in {len(found)} place(s):\n  {shown}"
+        )
+    return f"canary absent ({len(params.planted)} plants, secret, {len(params.canary_build_args)} args)"
+
+
+PROPERTY = Property(
+    "no-leaks", "no secret or context clutter in any layer or history", Params, check
+)
