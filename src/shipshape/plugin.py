@@ -26,8 +26,9 @@ from shipshape.bases import BaseMap, load_bases
 from shipshape.build import BuildOptions
 from shipshape.errors import ConfigError, NotChecked, PropertyFailed
 from shipshape.manifest import Selection, Target, expand_targets, load_manifest
-from shipshape.properties import PARAMS, REGISTRY
-from shipshape.report import Record, summary_lines, write_json
+from shipshape.properties import PARAMS, REGISTRY, Measured
+from shipshape.charts import write_size_chart
+from shipshape.report import Record, render_markdown, summary_lines, write_json
 from shipshape.subject import Subject
 
 RECORD_KEY = "shipshape"
@@ -49,6 +50,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: $SHIPSHAPE_BASES, else the shipshape_bases ini file if it exists)",
     )
     group.addoption("--shipshape-json", metavar="PATH", help="write the property report as JSON")
+    group.addoption(
+        "--shipshape-markdown",
+        metavar="PATH",
+        help="write the report as Markdown, with a size chart (PNG) beside it",
+    )
     group.addoption(
         "--shipshape-python",
         metavar="VERSIONS",
@@ -260,9 +266,12 @@ class SessionHooks:
         if _is_worker(session.config) or state._client is None:
             return
         engine.remove_labelled(state.client(), run_id=state.identity.run_id)
-        path = session.config.getoption("--shipshape-json")
-        if path:
-            write_json(state.records, Path(path))
+        json_path = session.config.getoption("--shipshape-json")
+        if json_path:
+            write_json(state.records, Path(json_path))
+        markdown_path = session.config.getoption("--shipshape-markdown")
+        if markdown_path:
+            write_markdown(state.records, Path(markdown_path))
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if _is_worker(self.state.config) or not self.state.records:
@@ -270,6 +279,13 @@ class SessionHooks:
         terminalreporter.section("shipshape property report")
         for line in summary_lines(self.state.records, tuple(REGISTRY)):
             terminalreporter.write_line(line)
+
+
+def write_markdown(records: list[Record], path: Path) -> None:
+    chart = path.with_name(path.stem + "-sizes.png")
+    chart_name = chart.name if write_size_chart(records, chart) else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(records, tuple(REGISTRY), chart_name), encoding="utf-8")
 
 
 # ------------------------------------------------------------ collectors
@@ -362,6 +378,7 @@ class PropertyItem(pytest.Item):
         self.skip_reason = skip_reason
         self.parts = parts
         self.value: str | None = None
+        self.numbers: dict[str, float] = {}
         # Items of one target run on one xdist worker (--dist loadgroup): they
         # share its image and containers.
         self.add_marker(pytest.mark.xdist_group(self.parent.name))
@@ -370,7 +387,9 @@ class PropertyItem(pytest.Item):
         if self.skip_reason:
             pytest.skip(self.skip_reason)
         try:
-            self.value = self.prop.check(self.parent.subject, self.params)
+            result = self.prop.check(self.parent.subject, self.params)
+            measured = result if isinstance(result, Measured) else Measured(result)
+            self.value, self.numbers = measured.text, dict(measured.numbers)
         except NotChecked as exc:
             pytest.skip(f"not checked: {exc}")
 
@@ -392,4 +411,6 @@ class PropertyItem(pytest.Item):
             status = "pass" if report.passed else "fail"
             message = "" if report.passed else str(report.longrepr)
         variant, app, python, platform = self.parts
-        return Record(variant, app, python, platform, self.name, status, self.value, message)
+        return Record(
+            variant, app, python, platform, self.name, status, self.value, message, self.numbers
+        )

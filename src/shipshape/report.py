@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 STATUSES = ("pass", "fail", "skip")
@@ -22,6 +22,8 @@ class Record:
     status: str  # pass | fail | skip
     value: str | None
     message: str
+    # Measured numbers (e.g. size_mb, seconds), for charts and benchmarks.
+    numbers: dict[str, float] = field(default_factory=dict)
 
     @property
     def target_id(self) -> str:
@@ -110,6 +112,30 @@ def summary_lines(records: Sequence[Record], order: Sequence[str]) -> list[str]:
     lines += [f"  FAIL {line}" for line in failures(records)]
     lines += [f"  skip x{n}: {reason}" for reason, n in skip_reasons(records)]
     return lines
+
+
+def render_markdown(records: Sequence[Record], order: Sequence[str], chart: str | None) -> str:
+    """The report for people: totals, the property table, failures, skips, the size chart."""
+    count = totals(records)
+    lines = [
+        "# shipshape property report",
+        "",
+        f"**{count['pass']} passed, {count['fail']} failed, {count['skip']} skipped** property "
+        f"checks over {len({r.target_id for r in records})} target(s).",
+        "",
+        render_markdown_table(records, order),
+    ]
+    if count["fail"]:
+        lines += ["", "## Failures", ""]
+        for r in records:
+            if r.status == "fail":
+                lines += [f"### `{r.target_id}` :: `{r.property}`", "", "```", r.message, "```"]
+    reasons = skip_reasons(records)
+    if reasons:
+        lines += ["", "## Skips", ""] + [f"- {n} x {reason}" for reason, n in reasons]
+    if chart:
+        lines += ["", "## Image sizes", "", f"![image size per target]({chart})"]
+    return "\n".join(lines) + "\n"
 
 
 def write_json(records: Sequence[Record], path: Path) -> None:

@@ -19,7 +19,7 @@ from shipshape.properties import (
     size,
     user,
 )
-from shipshape.properties.base import Property
+from shipshape.properties.base import Measured, Property
 
 REGISTRY: dict[str, Property] = {
     p.id: p
@@ -42,4 +42,4 @@ REGISTRY: dict[str, Property] = {
 
 PARAMS: dict[str, type] = {pid: p.params for pid, p in REGISTRY.items()}
 
-__all__ = ["PARAMS", "REGISTRY", "Property"]
+__all__ = ["PARAMS", "REGISTRY", "Measured", "Property"]

@@ -2,19 +2,29 @@
 
 A check takes the subject under test and the property's parameters (a
 dataclass whose fields are the manifest's keys), returns the measured value
-shown in the report (e.g. "1.9s"), and raises PropertyFailed with a message
+shown in the report (e.g. "1.9s", or a `Measured` that also carries
+numbers), and raises PropertyFailed with a message
 that names expected vs actual and the relevant log tail.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from shipshape.subject import Subject
 
-Check = Callable[[Subject, Any], str]
+
+@dataclass(frozen=True)
+class Measured:
+    """A check's result: the text the table shows, and numbers for charts and benchmarks."""
+
+    text: str
+    numbers: Mapping[str, float] = field(default_factory=dict)
+
+
+Check = Callable[[Subject, Any], str | Measured]
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from shipshape.build import app_copy, probe_build, tail
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Property
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 
 # uv's message when `--locked` meets a stale lock.
@@ -58,8 +58,9 @@ def check(subject: Subject, params: Params) -> str:
             f"--- build log (tail) ---\n{tail(built.log, 30)}"
         )
     value = "reused" if built.reused else f"{built.seconds:.1f}s"
+    numbers = {} if built.reused else {"seconds": built.seconds}
     if not params.stale_lock_fails or subject.target.app.lockfile != "uv.lock":
-        return value
+        return Measured(value, numbers)
     ok, log, added = _stale_lock_build(subject)
     if ok:
         raise PropertyFailed(
@@ -71,7 +72,7 @@ def check(subject: Subject, params: Params) -> str:
             "build: the stale-lock build failed, but not with uv's stale-lock message\n"
             f"--- build log (tail) ---\n{tail(log, 20)}"
         )
-    return value + ", stale lock refused"
+    return Measured(value + ", stale lock refused", numbers)
 
 
 PROPERTY = Property("build", "builds from a clean context; a stale lock fails it", Params, check)

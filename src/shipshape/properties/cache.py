@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from shipshape.build import app_copy, probe_build, tail
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Property
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 
 STEP = re.compile(r"^#(?P<n>\d+) \[(?P<stage>[^\]]+)\] (?P<what>.*)$")
@@ -57,7 +57,7 @@ def check(subject: Subject, params: Params) -> str:
         )
     if all(n in cached for n in described):
         raise NotChecked(f"cache: the change to {params.source_file} did not reach the build")
-    return f"deps CACHED, rebuild {probe.seconds:.1f}s"
+    return Measured(f"deps CACHED, rebuild {probe.seconds:.1f}s", {"rebuild_s": probe.seconds})
 
 
 PROPERTY = Property(

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.properties.base import Property
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 
 
@@ -28,7 +28,7 @@ def check(subject: Subject, params: Params) -> str:
             f"--- health log (tail) ---\n{container.health_log_tail()}\n"
             f"--- container log (tail) ---\n{container.logs_tail()}"
         )
-    return f"{seconds:.1f}s"
+    return Measured(f"{seconds:.1f}s", {"seconds": seconds})
 
 
 PROPERTY = Property("healthy", "HEALTHCHECK defined and reaches healthy", Params, check)

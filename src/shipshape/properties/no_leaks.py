@@ -98,7 +98,7 @@ def check(subject: Subject, params: Params) -> str:
             f"reached the image in {len(found)} place(s):\n  {shown}"
         )
     places = len(params.planted) + 1 + len(params.canary_build_args)
-    return f"canary absent in none of {places} places"
+    return f"canary in none of {places} places"
 
 
 PROPERTY = Property(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Property
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 
 # Docker's own default: after this, `docker stop` sends SIGKILL.
@@ -80,7 +80,9 @@ def check(subject: Subject, params: Params) -> str:
     unchecked = (
         "" if inflight or not params.inflight_path else " (in-flight not checked: port unreachable)"
     )
-    return f"{seconds:.1f}s exit {exit_code}{unchecked}"
+    return Measured(
+        f"{seconds:.1f}s exit {exit_code}{unchecked}", {"seconds": seconds, "exit_code": exit_code}
+    )
 
 
 PROPERTY = Property("sigterm", "SIGTERM stops it promptly and cleanly", Params, check)

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Property, mb
+from shipshape.properties.base import Measured, Property, mb
 from shipshape.subject import Subject
 
 
@@ -44,7 +44,7 @@ def check(subject: Subject, params: Params) -> str:
             f"size: the image is {mb(size):.0f} MB, budget {params.max_mb:.0f} MB; "
             "largest layers:\n" + _largest_layers(subject)
         )
-    return value
+    return Measured(value, {"size_mb": mb(size), "base_mb": mb(base_size), "added_mb": mb(added)})
 
 
 PROPERTY = Property("size", "image size within the variant's budget", Params, check)
