@@ -24,10 +24,10 @@ import pytest
 from shipshape import engine
 from shipshape.bases import BaseMap, load_bases
 from shipshape.build import BuildOptions
+from shipshape.charts import write_size_chart
 from shipshape.errors import ConfigError, NotChecked, PropertyFailed
 from shipshape.manifest import Selection, Target, expand_targets, load_manifest
 from shipshape.properties import PARAMS, REGISTRY, Measured
-from shipshape.charts import write_size_chart
 from shipshape.report import Record, render_markdown, summary_lines, write_json
 from shipshape.subject import Subject
 
