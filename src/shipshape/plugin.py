@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import docker
 import pytest
@@ -100,6 +101,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @dataclass
+class BuildProgress:
+    """Live lines while an image builds: which image, which step, how long.
+
+    Written to a duplicate of the process's original stderr, which neither
+    pytest's capture nor an xdist worker swallows; whole lines only, so two
+    workers' lines do not garble each other.
+    """
+
+    stream: TextIO
+    target_id: str
+    every_s: float = 3.0
+    started: float = field(default_factory=time.monotonic)
+    _last_line: float = 0.0
+    _last_step: str = ""
+
+    def __call__(self, line: str) -> None:
+        step = line.split(" ", 1)[-1][:90]
+        now = time.monotonic()
+        if step != self._last_step and now - self._last_line >= self.every_s:
+            self.stream.write(
+                f"shipshape: building {self.target_id}: {step} ({now - self.started:.0f}s)\n"
+            )
+            self._last_line, self._last_step = now, step
+
+
+@dataclass
 class RunState:
     """What one pytest process knows about the run; never shared mutable globals."""
 
@@ -107,6 +134,7 @@ class RunState:
     identity: engine.RunIdentity
     records: list[Record] = field(default_factory=list)
     subjects: list[Subject] = field(default_factory=list)
+    progress_stream: TextIO | None = None
     _client: docker.DockerClient | None = None
     _native: str | None = None
     _bases: BaseMap | None = None
@@ -156,6 +184,9 @@ class RunState:
             build_options=self.build_options(),
             identity=self.identity,
             time_scale=1.0 if native else self.config.getoption("--shipshape-emulation-scale"),
+            progress=BuildProgress(self.progress_stream, target.id)
+            if self.progress_stream
+            else None,
         )
         self.subjects.append(subject)
         return subject
@@ -210,6 +241,8 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         identity = engine.RunIdentity.new()
     state = RunState(config, identity)
+    if config.get_verbosity() >= -1:  # silenced by -qq
+        state.progress_stream = os.fdopen(os.dup(2), "w", buffering=1)
     config.stash[STATE] = state
     config.pluginmanager.register(SessionHooks(state), "shipshape-session")
     if not _is_worker(config) and _manifest_paths(config):
