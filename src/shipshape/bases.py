@@ -3,6 +3,9 @@
 A company mirror or this project's offline stand-ins replace a template's
 `FROM python:3.15-slim` without editing the template: each line becomes
 `docker buildx build --build-context python:3.15-slim=docker-image://REF`.
+
+Lines after a `[linux/arm64]` header apply to that platform only (a
+stand-in is built per architecture); lines before any header apply to all.
 """
 
 from __future__ import annotations
@@ -13,36 +16,50 @@ from pathlib import Path
 
 from shipshape.errors import ConfigError
 
+ANY_PLATFORM = ""
+
 
 @dataclass(frozen=True)
 class BaseMap:
-    substitutes: Mapping[str, str] = field(default_factory=dict)
+    # platform ("" = any) -> official -> substitute
+    substitutes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     source: Path | None = None
 
-    def resolve(self, ref: str) -> str:
-        """The image that is really used for `ref`."""
-        return self.substitutes.get(ref, ref)
+    def for_platform(self, platform: str) -> dict[str, str]:
+        return {
+            **self.substitutes.get(ANY_PLATFORM, {}),
+            **self.substitutes.get(platform, {}),
+        }
 
-    def build_context_args(self, refs: Iterable[str]) -> list[str]:
+    def resolve(self, ref: str, platform: str = ANY_PLATFORM) -> str:
+        """The image that is really used for `ref` on `platform`."""
+        return self.for_platform(platform).get(ref, ref)
+
+    def build_context_args(self, refs: Iterable[str], platform: str = ANY_PLATFORM) -> list[str]:
         """`--build-context` flags for those of `refs` that have a substitute."""
+        mapping = self.for_platform(platform)
         args: list[str] = []
         for ref in dict.fromkeys(refs):
-            if ref in self.substitutes:
-                args += ["--build-context", f"{ref}=docker-image://{self.substitutes[ref]}"]
+            if ref in mapping:
+                args += ["--build-context", f"{ref}=docker-image://{mapping[ref]}"]
         return args
 
 
 def parse_bases(text: str, source: Path | None = None) -> BaseMap:
     where = str(source) if source else "<bases>"
-    substitutes: dict[str, str] = {}
+    substitutes: dict[str, dict[str, str]] = {}
+    platform = ANY_PLATFORM
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
+        if line.startswith("[") and line.endswith("]"):
+            platform = line[1:-1].strip()
+            continue
         official, sep, substitute = (part.strip() for part in line.partition("="))
         if not sep or not official or not substitute:
             raise ConfigError(f"{where}:{number}: expected 'official=substitute', got {raw!r}")
-        substitutes[official] = substitute
+        substitutes.setdefault(platform, {})[official] = substitute
     return BaseMap(substitutes, source)
 
 

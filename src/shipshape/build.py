@@ -144,7 +144,7 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
     feed("args", json.dumps(args, sort_keys=True), target.platform, variant.target or "")
     feed("secrets", json.dumps(sorted(options.secrets)))
     for base in bases:
-        feed("base", base, _image_id(client, options.bases.resolve(base)))
+        feed("base", base, _image_id(client, options.bases.resolve(base, target.platform)))
     for relative in _context_files(target.app.path, ignore_text):
         path = target.app.path / relative
         if path.is_file() and not path.is_symlink():
@@ -192,7 +192,7 @@ def buildx_command(
             "--cache-to",
             f"{options.layer_cache},mode=max",
         ]
-    command += options.bases.build_context_args(plan.bases)
+    command += options.bases.build_context_args(plan.bases, target.platform)
     command.append(str(context or target.app.path))
     return command
 

@@ -28,7 +28,7 @@ def check(subject: Subject, params: Params) -> str:
     size = subject.image_attrs()["Size"]
     if plan.runtime_base is None:
         raise NotChecked("the final stage has no base image to compare with")
-    base_ref = subject.build_options.bases.resolve(plan.runtime_base)
+    base_ref = subject.build_options.bases.resolve(plan.runtime_base, subject.target.platform)
     base_size = subject.client.images.get(base_ref).attrs["Size"]
     added = size - base_size
     value = f"{mb(size):.0f} MB (+{mb(added):.0f})"
