@@ -1,0 +1,223 @@
+"""shipshape benchmarks: figures printed side by side, not timed tests.
+
+    uv run python benchmarks/run.py          # warm figures, per-variant table, CST comparison
+    uv run python benchmarks/run.py --cold   # also cold builds and -n 2 vs -n 0
+                                             # (--cold empties BuildKit's cache: minutes)
+
+Each figure says how it was measured. Nothing here asserts a speed: a noisy
+machine changes the numbers, not the verdict of any test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from shipshape import engine
+from shipshape.bases import load_bases
+from shipshape.build import BuildOptions, build_image, buildx_command, plan_build, stage_dockerfile
+from shipshape.manifest import Selection, expand_targets, load_manifest
+from shipshape.plugin import DEFAULT_CACHE
+from shipshape.properties import PARAMS
+from shipshape.report import Record, read_json
+
+REPO = Path(__file__).resolve().parent.parent
+MANIFEST = REPO / "shipshape.yaml"
+BASES = REPO / ".shipshape" / "bases.txt"
+CST_CONFIG = REPO / "benchmarks" / "cst-fastapi.yaml"
+
+
+def pytest_run(*args: str) -> tuple[float, list[Record]]:
+    """Wall seconds of a harness run on the manifest, and its records."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        command = [
+            sys.executable,
+            "-m",
+            "pytest",
+            str(MANIFEST),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--shipshape-json",
+            str(report),
+            *args,
+        ]
+        started = time.monotonic()
+        subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        return wall, read_json(report) if report.exists() else []
+
+
+def number(records: Sequence[Record], target: str, prop: str, key: str) -> float | None:
+    for r in records:
+        if r.target_id == target and r.property == prop and key in r.numbers:
+            return r.numbers[key]
+    return None
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def fmt(value: float | None, unit: str = "") -> str:
+    return "—" if value is None else f"{value:.1f}{unit}"
+
+
+# ------------------------------------------------------------------ figures
+
+
+def per_variant(records: Sequence[Record]) -> str:
+    targets = sorted({r.target_id for r in records})
+    rows = [
+        (
+            t,
+            fmt(number(records, t, "size", "size_mb"), " MB"),
+            fmt(number(records, t, "size", "added_mb"), " MB"),
+            fmt(number(records, t, "healthy", "seconds"), " s"),
+            fmt(number(records, t, "sigterm", "seconds"), " s"),
+            fmt(number(records, t, "cache", "rebuild_s"), " s"),
+        )
+        for t in targets
+    ]
+    header = ("target", "image", "over base", "to healthy", "stop", "rebuild (source only)")
+    return table(header, rows)
+
+
+def overhead(warm_wall: float, records: Sequence[Record]) -> str:
+    bare = sum(
+        (number(records, t, "healthy", "seconds") or 0)
+        + (number(records, t, "sigterm", "seconds") or 0)
+        for t in {r.target_id for r in records}
+    )
+    ratio = warm_wall / bare if bare else float("nan")
+    return table(
+        ("warm run of the matrix (-n 0)", "sum of time-to-healthy + stop", "ratio"),
+        [(fmt(warm_wall, " s"), fmt(bare, " s"), f"{ratio:.1f}x")],
+    )
+
+
+def prune_build_cache(client) -> None:
+    subprocess.run(["docker", "builder", "prune", "-af"], capture_output=True, check=False)
+    for image in client.images.list(filters={"label": "shipshape.target"}):
+        client.images.remove(image.id, force=True)
+
+
+def cold_builds(client, options: BuildOptions) -> str:
+    """Per target: harness build vs the same `docker buildx build`, each from an empty cache."""
+    manifest = load_manifest(MANIFEST, PARAMS)
+    targets, _ = expand_targets(manifest, Selection(), engine.native_platform(client))
+    rows = []
+    for target in targets:
+        prune_build_cache(client)
+        started = time.monotonic()
+        built = build_image(plan_build(target, options, client), options, client)
+        harness = time.monotonic() - started
+        plan = built.plan
+        prune_build_cache(client)
+        command = buildx_command(plan, options, stage_dockerfile(plan, options.cache_dir))
+        started = time.monotonic()
+        subprocess.run(command, capture_output=True, check=False)
+        raw = time.monotonic() - started
+        rows.append((target.id, fmt(harness, " s"), fmt(raw, " s"), f"{harness / raw:.2f}x"))
+    return table(("target", "harness (plan+hash+lock+build)", "docker buildx build", "ratio"), rows)
+
+
+def xdist(client) -> str:
+    prune_build_cache(client)
+    serial, _ = pytest_run("-n", "0")
+    prune_build_cache(client)
+    parallel, _ = pytest_run("-n", "2")
+    return table(
+        ("cold matrix -n 0", "cold matrix -n 2", "speed-up"),
+        [(fmt(serial, " s"), fmt(parallel, " s"), f"{serial / parallel:.2f}x")],
+    )
+
+
+# --------------------------------------------------- container-structure-test
+
+
+CAPABILITIES = [
+    # property, container-structure-test, shipshape
+    ("user", "Config.User; `id -u` of a NEW process", "Config.User + PID 1's uid/gid live"),
+    ("healthy", "cannot (no HEALTHCHECK run, no timing)", "engine health state, time to healthy"),
+    ("listen", "EXPOSE only", "socket bound to 0.0.0.0 + GET via 127.0.0.1 port"),
+    ("pid1", "Cmd as declared", "/proc/1/cmdline of the running server"),
+    ("sigterm", "cannot", "docker stop: exit code, time, in-flight request"),
+    ("no-build-tools", "named paths only", "whole exported filesystem by pattern"),
+    ("no-leaks", "named paths only", "canary in every layer, history, config"),
+    ("size", "cannot", "size and size over base vs budget"),
+    ("hardened", "cannot (no run flags)", "read-only, cap-drop ALL, no-new-privileges"),
+    ("cache", "cannot (needs a rebuild)", "BuildKit CACHED on a source-only change"),
+    ("build", "cannot (image must exist)", "stale lock must fail the build"),
+]
+
+
+def structure_test(client, options: BuildOptions) -> str:
+    manifest = load_manifest(MANIFEST, PARAMS)
+    targets, _ = expand_targets(
+        manifest, Selection(variants=("fastapi",)), engine.native_platform(client)
+    )
+    built = build_image(plan_build(targets[0], options, client), options, client)
+    binary = shutil.which("container-structure-test")
+    if binary is None:
+        verdict = "not run: `uv run --with container-structure-test python benchmarks/run.py`"
+    else:
+        started = time.monotonic()
+        done = subprocess.run(
+            [binary, "test", "--image", built.tag, "--config", str(CST_CONFIG), "--output", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        seconds = time.monotonic() - started
+        try:
+            result = json.loads(done.stdout)
+            verdict = f"{result['Pass']} passed, {result['Fail']} failed in {seconds:.1f} s"
+        except (json.JSONDecodeError, KeyError):
+            verdict = f"exit {done.returncode}: {(done.stdout + done.stderr)[-300:]}"
+    return f"container-structure-test on {built.tag}: {verdict}\n\n" + table(
+        ("property", "container-structure-test", "shipshape"), CAPABILITIES
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--cold", action="store_true", help="also cold builds and -n 2 vs -n 0")
+    args = parser.parse_args(argv)
+    client = engine.connect()
+    options = BuildOptions(
+        cache_dir=DEFAULT_CACHE, bases=load_bases(BASES if BASES.exists() else None)
+    )
+
+    pytest_run()  # make sure every image exists: the next run is warm
+    warm_wall, records = pytest_run("-n", "0")
+    print("== per target (warm run of shipshape.yaml) ==")
+    print(per_variant(records))
+    print("\n== harness overhead ==")
+    print(overhead(warm_wall, records))
+    if args.cold:
+        print("\n== cold build: harness vs docker buildx build ==")
+        print(cold_builds(client, options))
+        print("\n== pytest -n 2 vs -n 0 (cold) ==")
+        print(xdist(client))
+    print("\n== container-structure-test vs shipshape ==")
+    print(structure_test(client, options))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
