@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.properties.base import Measured, Property
+from shipshape.properties.base import Measured, Property, scaled
 from shipshape.subject import Subject
 
 
@@ -23,12 +23,12 @@ def check(subject: Subject, params: Params) -> str:
     seconds = container.wait_healthy(budget)
     if seconds is None:
         raise PropertyFailed(
-            f"healthy: expected `healthy` within {budget:.0f}s, it was not "
+            f"healthy: expected `healthy` within {scaled(subject, params.within_s)}, it was not "
             f"(status: {container.health_status()})\n"
             f"--- health log (tail) ---\n{container.health_log_tail()}\n"
             f"--- container log (tail) ---\n{container.logs_tail()}"
         )
-    return Measured(f"{seconds:.1f}s", {"seconds": seconds})
+    return Measured(f"{seconds:.1f}s of {scaled(subject, params.within_s)}", {"seconds": seconds})
 
 
 PROPERTY = Property("healthy", "HEALTHCHECK defined and reaches healthy", Params, check)

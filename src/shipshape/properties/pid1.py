@@ -16,6 +16,17 @@ class Params:
     process: tuple[str, ...] = ("uvicorn",)
 
 
+def without_emulator(cmdline: list[str]) -> list[str]:
+    """The program's own argv when PID 1 runs under QEMU's binfmt interpreter.
+
+    With binfmt's preserve-argv0 flag the kernel starts
+    `<qemu interpreter> <executable path> <argv0> <args...>`.
+    """
+    if cmdline and "qemu" in cmdline[0]:
+        return cmdline[2:]
+    return cmdline
+
+
 def check(subject: Subject, params: Params) -> str:
     config = subject.image_attrs()["Config"]
     argv = (config.get("Entrypoint") or []) + (config.get("Cmd") or [])
@@ -25,7 +36,7 @@ def check(subject: Subject, params: Params) -> str:
             'use exec form, e.g. CMD ["uvicorn", ...], so the server is PID 1'
         )
     container = subject.shared()
-    cmdline = [a for a in container.read_file("/proc/1/cmdline").split("\0") if a]
+    cmdline = without_emulator([a for a in container.read_file("/proc/1/cmdline").split("\0") if a])
     names = [posixpath.basename(a) for a in cmdline[:2]]
     if names and names[0] in SHELLS:
         raise PropertyFailed(f"pid1: PID 1 is a shell: {' '.join(cmdline)[:160]}")

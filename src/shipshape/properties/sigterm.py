@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import httpx
 
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Measured, Property
+from shipshape.properties.base import Measured, Property, scaled
 from shipshape.subject import Subject
 
 # Docker's own default: after this, `docker stop` sends SIGKILL.
@@ -59,7 +59,7 @@ def check(subject: Subject, params: Params) -> str:
     budget = params.within_s * subject.time_scale
     problems = []
     if seconds > budget:
-        problems.append(f"stopped after {seconds:.1f}s, budget {budget:.0f}s")
+        problems.append(f"stopped after {seconds:.1f}s, budget {scaled(subject, params.within_s)}")
     if exit_code not in params.exit_codes:
         killed = (
             " (SIGKILL after the stop timeout: SIGTERM was not handled)" if exit_code == 137 else ""
@@ -81,7 +81,8 @@ def check(subject: Subject, params: Params) -> str:
         "" if inflight or not params.inflight_path else " (in-flight not checked: port unreachable)"
     )
     return Measured(
-        f"{seconds:.1f}s exit {exit_code}{unchecked}", {"seconds": seconds, "exit_code": exit_code}
+        f"{seconds:.1f}s of {scaled(subject, params.within_s)}, exit {exit_code}{unchecked}",
+        {"seconds": seconds, "exit_code": exit_code},
     )
 
 
