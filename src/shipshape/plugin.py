@@ -52,6 +52,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--shipshape-json", metavar="PATH", help="write the property report as JSON")
     group.addoption(
+        "--shipshape-trivy-image",
+        action="store_true",
+        help="also scan each image for known vulnerabilities (Trivy; needs its online DB)",
+    )
+    group.addoption(
         "--shipshape-markdown",
         metavar="PATH",
         help="write the report as Markdown, with a size chart (PNG) beside it",
@@ -374,7 +379,8 @@ class TargetGroup(pytest.Collector):
             return
         variant = self.target.variant
         for prop_id, prop in REGISTRY.items():
-            if prop_id in variant.properties:
+            wanted = prop.requires_option is None or self.config.getoption(prop.requires_option)
+            if prop_id in variant.properties and wanted:
                 yield PropertyItem.from_parent(
                     self,
                     name=prop_id,

@@ -18,6 +18,7 @@ from shipshape.properties import (
     sigterm,
     size,
     user,
+    vulnerabilities,
 )
 from shipshape.properties.base import Measured, Property
 
@@ -37,6 +38,7 @@ REGISTRY: dict[str, Property] = {
         labels.PROPERTY,
         env.PROPERTY,
         cache.PROPERTY,
+        vulnerabilities.PROPERTY,
     )
 }
 

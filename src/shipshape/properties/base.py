@@ -33,6 +33,9 @@ class Property:
     summary: str
     params: type
     check: Check
+    # A command-line option without which the property is not collected
+    # (e.g. it needs the network); None = always collected.
+    requires_option: str | None = None
 
 
 def scaled(subject: Subject, budget_s: float) -> str:

