@@ -5,6 +5,7 @@ built again; BuildKit's plain progress must show the install step CACHED.
 """
 
 import re
+import secrets
 from dataclasses import dataclass
 
 from shipshape.build import app_copy, probe_build, tail
@@ -41,7 +42,10 @@ def check(subject: Subject, params: Params) -> str:
         source = app / params.source_file
         if not source.is_file():
             raise NotChecked(f"cache: no {params.source_file} in the app to change")
-        source.write_text(source.read_text() + "\n# shipshape cache probe\n")
+        # Unique per run: a change BuildKit has seen before would hit its cache.
+        source.write_text(
+            source.read_text() + f"\n# shipshape cache probe {secrets.token_hex(8)}\n"
+        )
         probe = probe_build(subject.plan(), subject.build_options, app)
     if not probe.ok:
         raise PropertyFailed(f"cache: the rebuild failed\n{tail(probe.log)}")
