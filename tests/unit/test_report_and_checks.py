@@ -151,7 +151,10 @@ def test_secret_like_env() -> None:
 
 
 def test_cache_steps_parse_buildkit_plain_progress() -> None:
-    log = "#9 [builder 3/6] RUN uv sync --no-install-project\n#9 CACHED\n#10 [builder 4/6] COPY . /app\n#10 DONE 0.1s\n"
+    log = (
+        "#9 [builder 3/6] RUN uv sync --no-install-project\n#9 CACHED\n"
+        "#10 [builder 4/6] COPY . /app\n#10 DONE 0.1s\n"
+    )
     described, cached = steps(log)
     assert described == {
         "9": "[builder 3/6] RUN uv sync --no-install-project",

@@ -1,8 +1,7 @@
 """The app's own tests: they stay out of the image (.dockerignore, no-leaks)."""
 
-from fastapi.testclient import TestClient
-
 from app.main import app
+from fastapi.testclient import TestClient
 
 
 def test_health() -> None:
