@@ -33,7 +33,7 @@ from shipshape.errors import ConfigError
 
 TOP_KEYS = ("defaults", "apps", "variants")
 COMMON_KEYS = ("python", "platforms", "build_args", "dockerignore", "properties", "skip")
-APP_KEYS = ("path", "lockfile")
+APP_KEYS = ("path", "lockfile", "build_args")
 VARIANT_KEYS = ("dockerfile", "apps", "target", "description", *COMMON_KEYS)
 
 
@@ -43,6 +43,8 @@ class App:
     path: Path
     # The file whose absence makes the app unbuildable (uv.lock for uv apps).
     lockfile: str = "uv.lock"
+    # What this app needs from any template, e.g. BUILD_DEPS for a C extension.
+    build_args: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,12 @@ def _load_apps(path: Path, node: yaml.Node | None, folder: Path) -> dict[str, Ap
             raise _Where(path, fields["path"]).error(
                 f"apps.{name}: {app_path / lockfile} is missing (the app must commit its lock file)"
             )
-        apps[name] = App(name=name, path=app_path, lockfile=lockfile)
+        build_args = (
+            _str_map(path, fields["build_args"], f"apps.{name}.build_args")
+            if "build_args" in fields
+            else {}
+        )
+        apps[name] = App(name=name, path=app_path, lockfile=lockfile, build_args=build_args)
     return apps
 
 

@@ -34,11 +34,17 @@ class RunOptions:
     platform: str | None = None
     # No HEALTHCHECK probes: nothing talks to the server unless the test does.
     no_healthcheck: bool = False
+    # Bind mounts: host path -> container path.
+    volumes: Mapping[str, str] = field(default_factory=dict)
 
     def as_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"read_only": self.read_only}
         if self.no_healthcheck:
             kwargs["healthcheck"] = {"test": ["NONE"]}
+        if self.volumes:
+            kwargs["volumes"] = {
+                host: {"bind": at, "mode": "rw"} for host, at in self.volumes.items()
+            }
         optional = {
             "tmpfs": dict(self.tmpfs),
             "cap_drop": list(self.cap_drop),

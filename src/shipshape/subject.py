@@ -15,7 +15,15 @@ from typing import Any
 
 import docker
 
-from shipshape.build import BuildOptions, BuildPlan, BuiltImage, build_image, plan_build
+from shipshape.build import (
+    BuildOptions,
+    BuildPlan,
+    BuiltImage,
+    build_image,
+    image_exists,
+    plan_build,
+    unavailable_bases,
+)
 from shipshape.engine import RunIdentity
 from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, image_entries
@@ -70,6 +78,11 @@ class Subject:
         return self._plan
 
     def build(self) -> BuiltImage:
+        """The build's outcome; NotChecked when a base image cannot be had here."""
+        if self._built is None and not image_exists(self.client, self.plan().tag):
+            missing = unavailable_bases(self.plan(), self.build_options, self.client)
+            if missing:
+                raise NotChecked(missing)
         if self._built is None:
             self._built = build_image(self.plan(), self.build_options, self.client, self.progress)
         return self._built

@@ -37,7 +37,10 @@ def write_mutant_manifest(repo: Path, name: str, spec: dict[str, Any], folder: P
     dockerfile = folder / f"Dockerfile.{name}"
     template = (repo / variant["dockerfile"]).read_text()
     dockerfile.write_text(mutate(template, spec["replace"]))
-    variant.update(dockerfile=str(dockerfile), **spec.get("variant_overrides", {}))
+    # One app per mutant (the variant's first unless named): the mutation is
+    # in the template, so one app proves the property catches it.
+    app = spec.get("app", variant["apps"][0])
+    variant.update(dockerfile=str(dockerfile), apps=[app], **spec.get("variant_overrides", {}))
     defaults = manifest.get("defaults", {})
     if defaults.get("dockerignore"):
         defaults["dockerignore"] = _absolute(repo, defaults["dockerignore"])

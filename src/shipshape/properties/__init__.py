@@ -15,10 +15,12 @@ from shipshape.properties import (
     no_leaks,
     no_root_writes,
     pid1,
+    reload,
     sigterm,
     size,
     user,
     vulnerabilities,
+    workers,
 )
 from shipshape.properties.base import Measured, Property
 
@@ -30,6 +32,8 @@ REGISTRY: dict[str, Property] = {
         healthy.PROPERTY,
         listen.PROPERTY,
         pid1.PROPERTY,
+        workers.PROPERTY,
+        reload.PROPERTY,
         sigterm.PROPERTY,
         no_build_tools.PROPERTY,
         size.PROPERTY,

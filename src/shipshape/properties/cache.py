@@ -19,7 +19,8 @@ CACHED = re.compile(r"^#(?P<n>\d+) CACHED$")
 
 @dataclass(frozen=True)
 class Params:
-    source_file: str = "app/main.py"
+    # The first of these that the app has is the one changed.
+    source_files: tuple[str, ...] = ("app/main.py", "src/app/main.py")
     # Text that identifies the dependency-install step in the Dockerfile.
     install_step: str = "--no-install-project"
 
@@ -39,9 +40,9 @@ def steps(log: str) -> tuple[dict[str, str], set[str]]:
 def check(subject: Subject, params: Params) -> str:
     subject.image()  # the first build fills the cache
     with app_copy(subject.target.app.path) as app:
-        source = app / params.source_file
-        if not source.is_file():
-            raise NotChecked(f"cache: no {params.source_file} in the app to change")
+        source = next((app / f for f in params.source_files if (app / f).is_file()), None)
+        if source is None:
+            raise NotChecked(f"cache: the app has none of {list(params.source_files)} to change")
         # Unique per run: a change BuildKit has seen before would hit its cache.
         source.write_text(
             source.read_text() + f"\n# shipshape cache probe {secrets.token_hex(8)}\n"
@@ -56,11 +57,11 @@ def check(subject: Subject, params: Params) -> str:
     rerun = [described[n] for n in install if n not in cached]
     if rerun:
         raise PropertyFailed(
-            f"cache: after a change to {params.source_file} only, the dependency step re-ran: "
+            f"cache: after a change to {source.relative_to(app)} only, the dependency step re-ran: "
             f"{rerun[0][:160]} (copy the source after installing dependencies)"
         )
     if all(n in cached for n in described):
-        raise NotChecked(f"cache: the change to {params.source_file} did not reach the build")
+        raise NotChecked(f"cache: the change to {source.relative_to(app)} did not reach the build")
     return Measured(f"deps CACHED, rebuild {probe.seconds:.1f}s", {"rebuild_s": probe.seconds})
 
 

@@ -44,6 +44,8 @@ class Params:
         "tmp/uv-*",
         "root/.cargo/*",
     )
+    # A variant's own additions to forbidden_paths (the defaults stay).
+    extra_forbidden_paths: tuple[str, ...] = ()
     # Exceptions, e.g. CPython's own headers that the official image ships.
     allowed_paths: tuple[str, ...] = ("usr/local/include/python*",)
 
@@ -61,7 +63,8 @@ def findings(entries: list[Entry], params: Params) -> list[str]:
         forbidden_program = (
             _is_program(entry) and posixpath.basename(entry.path) in params.forbidden
         )
-        if forbidden_program or any(fnmatch.fnmatch(entry.path, p) for p in params.forbidden_paths):
+        patterns = params.forbidden_paths + params.extra_forbidden_paths
+        if forbidden_program or any(fnmatch.fnmatch(entry.path, p) for p in patterns):
             found.append(entry.path)
     return found
 

@@ -1,0 +1,1 @@
+"""Legacy sample app: dependencies pinned in requirements.txt with hashes."""

@@ -1,0 +1,1 @@
+"""Native sample app: a route computed by the app's own C extension."""

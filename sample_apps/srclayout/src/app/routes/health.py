@@ -1,0 +1,22 @@
+import asyncio
+import os
+
+from fastapi import APIRouter, Query
+
+router = APIRouter()
+
+
+@router.get("/health")
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/")
+async def root() -> dict[str, object]:
+    return {"app": "srclayout", "pid": os.getpid()}
+
+
+@router.get("/slow")
+async def slow(seconds: float = Query(2.0, ge=0, le=30)) -> dict[str, float]:
+    await asyncio.sleep(seconds)
+    return {"slept": seconds}
