@@ -4,7 +4,6 @@ import asyncio
 import sys
 
 from fastapi import FastAPI, Query
-
 from native_ext import fib
 
 print("shipshape-sample: native app starting", file=sys.stdout)

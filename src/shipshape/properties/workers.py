@@ -48,7 +48,8 @@ def check(subject: Subject, params: Params) -> str:
     if len(found) != params.count:
         shown = "\n  ".join(found) or "(none)"
         raise PropertyFailed(
-            f"workers: {len(found)} worker process(es) under PID 1, expected {params.count}:\n  {shown}"
+            f"workers: {len(found)} worker process(es) under PID 1, "
+            f"expected {params.count}:\n  {shown}"
         )
     return f"{len(found)} workers"
 

@@ -4,4 +4,4 @@ import uvicorn
 
 
 def main() -> None:
-    uvicorn.run("app.main:app", host="0.0.0.0", port=8000)  # noqa: S104 - a container's server
+    uvicorn.run("app.main:app", host="0.0.0.0", port=8000)
