@@ -143,6 +143,8 @@ def _coerce(path: Path, node: yaml.Node, annotation: Any, what: str) -> Any:
         return tuple(items)
     if origin is dict:
         return _str_map(path, node, what)
+    if annotation is Path and isinstance(value, str):
+        return Path(value)
     if annotation is float and isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     if annotation in (int, str, bool) and type(value) is annotation:
@@ -164,7 +166,24 @@ def _params(path: Path, prop: str, nodes: dict[str, yaml.Node], params_type: typ
                 f"unknown parameter '{key}' of property '{prop}'; allowed: {allowed}"
             )
         values[key] = _coerce(path, node, hints[key], f"properties.{prop}.{key}")
-    return params_type(**values)
+    params = params_type(**values)
+    return _with_paths_resolved(path, prop, nodes, params)
+
+
+def _with_paths_resolved(path: Path, prop: str, nodes: dict[str, yaml.Node], params: Any) -> Any:
+    """Path parameters, given or default, made absolute against the manifest's folder."""
+    resolved = {}
+    for f in dataclasses.fields(params):
+        value = getattr(params, f.name)
+        if isinstance(value, Path):
+            absolute = _resolve(path.parent, str(value))
+            if not absolute.exists():
+                where = (
+                    f"{path}:{nodes[f.name].start_mark.line + 1}" if f.name in nodes else str(path)
+                )
+                raise ConfigError(f"{where}: properties.{prop}.{f.name}: no file {absolute}")
+            resolved[f.name] = absolute
+    return dataclasses.replace(params, **resolved) if resolved else params
 
 
 def _property_nodes(

@@ -434,7 +434,8 @@ class PropertyItem(pytest.Item):
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         if isinstance(excinfo.value, PropertyFailed | ConfigError):
-            return str(excinfo.value)
+            message = str(excinfo.value)
+            return message if message.startswith(f"{self.name}:") else f"{self.name}: {message}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self):

@@ -18,6 +18,8 @@ import docker.errors
 import httpx
 from docker.models.containers import Container
 
+from shipshape.errors import PropertyFailed
+
 LOOPBACK = "127.0.0.1"
 
 
@@ -105,6 +107,12 @@ class RunningContainer:
             return f"(logs unavailable: {exc})"
 
     def exec(self, *command: str, user: str | None = None) -> tuple[int, str]:
+        if self.status() != "running":
+            state = self.reload()["State"]
+            raise PropertyFailed(
+                f"the container is not running (exit code {state.get('ExitCode')}), so it "
+                f"cannot be inspected\n--- container log (tail) ---\n{self.logs_tail()}"
+            )
         result = self.container.exec_run(list(command), user=user or "", demux=False)
         return result.exit_code, (result.output or b"").decode(errors="replace")
 

@@ -1,6 +1,7 @@
 """Every property can fail: each known-bad template is rejected for its cause.
 
-A mutant is one change to a real template (tests/mutants/mutants.yaml). The
+A mutant is one change to a real template (tests/mutants/mutants.yaml),
+optionally with a change to the app or to the Kubernetes manifest. The
 harness is run on it in a child pytest exactly as a user would run it, and
 the report must show `fail` for exactly the mutant's properties, each with a
 message naming the cause; every other property must not fail.
@@ -8,6 +9,7 @@ message naming the cause; every other property must not fail.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,42 +18,66 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 MUTANTS: dict[str, dict[str, Any]] = yaml.safe_load((HERE / "mutants.yaml").read_text())
+K8S_PARAMS = ("hardened", "k8s-consistent")
 
 
-def _absolute(repo: Path, value: str) -> str:
-    return str((repo / value).resolve())
-
-
-def mutate(template: str, replacements: list[list[str]]) -> str:
+def mutate(text: str, replacements: list[list[str]]) -> str:
     for old, new in replacements:
-        if old not in template:
-            pytest.fail(f"mutation no longer applies: {old!r} is not in the template")
-        template = template.replace(old, new, 1)
-    return template
+        if old not in text:
+            pytest.fail(f"mutation no longer applies: {old!r} is not there")
+        text = text.replace(old, new, 1)
+    return text
+
+
+def absolute_paths(value: Any, repo: Path) -> Any:
+    """The manifest's repo-relative paths, made absolute for a manifest elsewhere."""
+    if isinstance(value, dict):
+        return {k: absolute_paths(v, repo) for k, v in value.items()}
+    if isinstance(value, list):
+        return [absolute_paths(v, repo) for v in value]
+    if isinstance(value, str) and "/" in value and (repo / value).exists():
+        return str((repo / value).resolve())
+    return value
 
 
 def write_mutant_manifest(repo: Path, name: str, spec: dict[str, Any], folder: Path) -> Path:
-    """A one-variant manifest: the mutated template with its variant's settings."""
-    manifest = yaml.safe_load((repo / "shipshape.yaml").read_text())
+    """A one-variant, one-app manifest: the mutated template with its variant's settings."""
+    manifest = absolute_paths(yaml.safe_load((repo / "shipshape.yaml").read_text()), repo)
     variant = dict(manifest["variants"][spec["variant"]])
     dockerfile = folder / f"Dockerfile.{name}"
-    template = (repo / variant["dockerfile"]).read_text()
-    dockerfile.write_text(mutate(template, spec["replace"]))
+    dockerfile.write_text(mutate(Path(variant["dockerfile"]).read_text(), spec["replace"]))
     # One app per mutant (the variant's first unless named): the mutation is
     # in the template, so one app proves the property catches it.
-    app = spec.get("app", variant["apps"][0])
-    variant.update(dockerfile=str(dockerfile), apps=[app], **spec.get("variant_overrides", {}))
-    defaults = manifest.get("defaults", {})
-    if defaults.get("dockerignore"):
-        defaults["dockerignore"] = _absolute(repo, defaults["dockerignore"])
-    apps = {
-        app: {**spec_, "path": _absolute(repo, spec_["path"])}
-        for app, spec_ in manifest["apps"].items()
-        if app in variant["apps"]
-    }
+    app_name = spec.get("app", variant["apps"][0])
+    app = dict(manifest["apps"][app_name])
+    if "app_replace" in spec:
+        copy = folder / "app"
+        shutil.copytree(app["path"], copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+        for relative, replacements in spec["app_replace"].items():
+            (copy / relative).write_text(mutate((copy / relative).read_text(), replacements))
+        app["path"] = str(copy)
+    properties = dict(variant.get("properties") or {})
+    if "k8s_replace" in spec:
+        k8s = folder / "deployment.yaml"
+        original = Path(manifest["defaults"]["properties"]["k8s-consistent"]["k8s_manifest"])
+        k8s.write_text(mutate(original.read_text(), spec["k8s_replace"]))
+        for prop in K8S_PARAMS:
+            properties[prop] = {**(properties.get(prop) or {}), "k8s_manifest": str(k8s)}
+    variant.update(
+        dockerfile=str(dockerfile),
+        apps=[app_name],
+        properties=properties,
+        **spec.get("variant_overrides", {}),
+    )
     path = folder / "shipshape.yaml"
     path.write_text(
-        yaml.safe_dump({"defaults": defaults, "apps": apps, "variants": {name: variant}})
+        yaml.safe_dump(
+            {
+                "defaults": manifest.get("defaults", {}),
+                "apps": {app_name: app},
+                "variants": {name: variant},
+            }
+        )
     )
     return path
 
@@ -72,6 +98,4 @@ def test_mutant_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> Non
         assert phrase in failing[prop], (
             f"{prop} failed, but its message lacks {phrase!r}:\n{failing[prop]}"
         )
-    assert run.exit_code == 1, (
-        f"the harness must exit 1 on a failing property:\n{run.output[-2000:]}"
-    )
+    assert run.exit_code == 1, f"a failing property must exit 1:\n{run.output[-2000:]}"

@@ -8,8 +8,11 @@ from shipshape.properties import (
     build,
     cache,
     env,
+    hardened,
     healthy,
+    k8s_consistent,
     labels,
+    lint,
     listen,
     no_build_tools,
     no_leaks,
@@ -27,6 +30,7 @@ from shipshape.properties.base import Measured, Property
 REGISTRY: dict[str, Property] = {
     p.id: p
     for p in (
+        lint.PROPERTY,
         build.PROPERTY,
         user.PROPERTY,
         healthy.PROPERTY,
@@ -39,6 +43,8 @@ REGISTRY: dict[str, Property] = {
         size.PROPERTY,
         no_leaks.PROPERTY,
         no_root_writes.PROPERTY,
+        hardened.PROPERTY,
+        k8s_consistent.PROPERTY,
         labels.PROPERTY,
         env.PROPERTY,
         cache.PROPERTY,
