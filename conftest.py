@@ -17,6 +17,10 @@ import pytest
 from shipshape.plugin import bases_path
 from shipshape.report import Record, read_json
 
+# pytester runs the plugin in-process on generated manifests (tests/unit).
+# pytest only honours pytest_plugins in the rootdir conftest.
+pytest_plugins = ["pytester"]
+
 REPO = Path(__file__).resolve().parent
 
 
