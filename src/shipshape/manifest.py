@@ -141,7 +141,7 @@ def _coerce(path: Path, node: yaml.Node, annotation: Any, what: str) -> Any:
             raise _Where(path, node).error(f"{what} must be a list")
         items = [_coerce(path, n, item_type, f"each item of {what}") for n in node.value]
         return tuple(items)
-    if origin is dict:
+    if origin in (dict, Mapping):
         return _str_map(path, node, what)
     if annotation is Path and isinstance(value, str):
         return Path(value)

@@ -19,6 +19,18 @@ import yaml
 HERE = Path(__file__).resolve().parent
 MUTANTS: dict[str, dict[str, Any]] = yaml.safe_load((HERE / "mutants.yaml").read_text())
 K8S_PARAMS = ("hardened", "k8s-consistent")
+# The compose-* properties and the manifest parameter naming each file they read.
+COMPOSE_FILES = {
+    "docker-compose.yml": "compose_file",
+    "docker-compose.override.yml": "override_file",
+}
+COMPOSE_PARAMS = (
+    "compose-healthy",
+    "compose-durable",
+    "compose-degraded",
+    "compose-isolated",
+    "compose-dev",
+)
 
 
 def mutate(text: str, replacements: list[list[str]]) -> str:
@@ -45,7 +57,7 @@ def write_mutant_manifest(repo: Path, name: str, spec: dict[str, Any], folder: P
     manifest = absolute_paths(yaml.safe_load((repo / "shipshape.yaml").read_text()), repo)
     variant = dict(manifest["variants"][spec["variant"]])
     dockerfile = folder / f"Dockerfile.{name}"
-    dockerfile.write_text(mutate(Path(variant["dockerfile"]).read_text(), spec["replace"]))
+    dockerfile.write_text(mutate(Path(variant["dockerfile"]).read_text(), spec.get("replace", [])))
     # One app per mutant (the variant's first unless named): the mutation is
     # in the template, so one app proves the property catches it.
     app_name = spec.get("app", variant["apps"][0])
@@ -63,6 +75,8 @@ def write_mutant_manifest(repo: Path, name: str, spec: dict[str, Any], folder: P
         k8s.write_text(mutate(original.read_text(), spec["k8s_replace"]))
         for prop in K8S_PARAMS:
             properties[prop] = {**(properties.get(prop) or {}), "k8s_manifest": str(k8s)}
+    for compose_name, replacements in spec.get("compose_replace", {}).items():
+        write_mutant_compose(repo, compose_name, replacements, folder, properties)
     variant.update(
         dockerfile=str(dockerfile),
         apps=[app_name],
@@ -80,6 +94,18 @@ def write_mutant_manifest(repo: Path, name: str, spec: dict[str, Any], folder: P
         )
     )
     return path
+
+
+def write_mutant_compose(
+    repo: Path, name: str, replacements: list[list[str]], folder: Path, properties: dict
+) -> None:
+    """A mutated copy of dockerfiles/<name>, its relative paths made absolute."""
+    text = mutate((repo / "dockerfiles" / name).read_text(), replacements)
+    (folder / name).write_text(text.replace("../sample_apps", str(repo / "sample_apps")))
+    for prop in COMPOSE_PARAMS:
+        params = properties.get(prop)
+        if params is not None and COMPOSE_FILES[name] in params:
+            properties[prop] = {**params, COMPOSE_FILES[name]: str(folder / name)}
 
 
 @pytest.mark.engine

@@ -7,6 +7,11 @@ To find the code of a property, open the module named after its id
 from shipshape.properties import (
     build,
     cache,
+    compose_degraded,
+    compose_dev,
+    compose_durable,
+    compose_healthy,
+    compose_isolated,
     env,
     hardened,
     healthy,
@@ -49,6 +54,11 @@ REGISTRY: dict[str, Property] = {
         labels.PROPERTY,
         env.PROPERTY,
         cache.PROPERTY,
+        compose_healthy.PROPERTY,
+        compose_durable.PROPERTY,
+        compose_degraded.PROPERTY,
+        compose_isolated.PROPERTY,
+        compose_dev.PROPERTY,
         vulnerabilities.PROPERTY,
         sbom.PROPERTY,
     )

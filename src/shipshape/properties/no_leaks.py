@@ -51,7 +51,9 @@ def secret_like_env(env: list[str], name_pattern: str) -> list[str]:
 
 
 def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
-    tag = f"shipshape/leak-probe:{subject.plan().digest[:12]}"
+    # The canary makes every probe image unique; so must its tag be, or two
+    # runs probing the same template remove each other's image.
+    tag = f"shipshape/leak-probe:{subject.plan().digest[:12]}-{canary[-8:]}"
     with app_copy(subject.target.app.path) as app, tempfile.TemporaryDirectory() as tmp:
         for relative in params.planted:
             (app / relative).parent.mkdir(parents=True, exist_ok=True)

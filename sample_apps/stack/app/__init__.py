@@ -1,0 +1,1 @@
+"""Stack sample app: a tiny notes service on PostgreSQL with a Redis cache."""

@@ -1,0 +1,53 @@
+"""compose-degraded: with Redis stopped, /health turns 503 without the app
+restarting; with Redis back, /health recovers."""
+
+from dataclasses import dataclass
+
+from shipshape.compose import ComposeParams, running_stack, wait_for
+from shipshape.errors import PropertyFailed
+from shipshape.properties.base import Measured, Property
+from shipshape.properties.compose_support import open_stack
+from shipshape.subject import Subject
+
+
+@dataclass(frozen=True)
+class Params(ComposeParams):
+    backend: str = "cache"
+    react_within_s: float = 15.0
+
+
+def check(subject: Subject, params: Params) -> Measured:
+    budget = params.react_within_s * subject.time_scale
+    with running_stack(*open_stack(subject, params)) as stack:
+        stack.up(params.within_s * subject.time_scale)
+
+        def health() -> int:
+            return stack.get(params.app_service, params.app_port, subject.health_path).status_code
+
+        restarts = stack.container(params.app_service)["RestartCount"]
+        stack.compose("stop", params.backend)
+        down_s = wait_for(lambda: health() == 503, budget)
+        if down_s is None:
+            raise PropertyFailed(
+                f"compose-degraded: with {params.backend} stopped, /health did not turn 503 "
+                f"within {budget:g}s (it still reports healthy)"
+            )
+        app = stack.container(params.app_service)
+        if app["RestartCount"] != restarts or app["State"]["Status"] != "running":
+            raise PropertyFailed(
+                f"compose-degraded: the app restarted or stopped while {params.backend} was "
+                f"down (restarts {restarts} -> {app['RestartCount']})\n{stack.logs_tail()}"
+            )
+        stack.compose("start", params.backend)
+        up_s = wait_for(lambda: health() == 200, budget)
+        if up_s is None:
+            raise PropertyFailed(
+                f"compose-degraded: /health did not recover within {budget:g}s after "
+                f"{params.backend} came back\n{stack.logs_tail()}"
+            )
+    return Measured(
+        f"503 in {down_s:.1f}s, back in {up_s:.1f}s", {"down_s": down_s, "recover_s": up_s}
+    )
+
+
+PROPERTY = Property("compose-degraded", "a backend outage degrades, not crashes", Params, check)
