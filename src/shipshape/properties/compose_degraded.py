@@ -24,14 +24,20 @@ def check(subject: Subject, params: Params) -> Measured:
         def health() -> int:
             return stack.get(params.app_service, params.app_port, subject.health_path).status_code
 
+        def await_health(status: int, failure: str) -> float:
+            seconds = wait_for(lambda: health() == status, budget)
+            if seconds is None:
+                raise PropertyFailed(
+                    f"compose-degraded: {failure} within {budget:g}s\n{stack.logs_tail()}"
+                )
+            return seconds
+
         restarts = stack.container(params.app_service)["RestartCount"]
         stack.compose("stop", params.backend)
-        down_s = wait_for(lambda: health() == 503, budget)
-        if down_s is None:
-            raise PropertyFailed(
-                f"compose-degraded: with {params.backend} stopped, /health did not turn 503 "
-                f"within {budget:g}s (it still reports healthy)"
-            )
+        down_s = await_health(
+            503,
+            f"with {params.backend} stopped, /health did not turn 503 (it still reports healthy)",
+        )
         app = stack.container(params.app_service)
         if app["RestartCount"] != restarts or app["State"]["Status"] != "running":
             raise PropertyFailed(
@@ -39,12 +45,7 @@ def check(subject: Subject, params: Params) -> Measured:
                 f"down (restarts {restarts} -> {app['RestartCount']})\n{stack.logs_tail()}"
             )
         stack.compose("start", params.backend)
-        up_s = wait_for(lambda: health() == 200, budget)
-        if up_s is None:
-            raise PropertyFailed(
-                f"compose-degraded: /health did not recover within {budget:g}s after "
-                f"{params.backend} came back\n{stack.logs_tail()}"
-            )
+        up_s = await_health(200, f"/health did not recover after {params.backend} came back")
     return Measured(
         f"503 in {down_s:.1f}s, back in {up_s:.1f}s", {"down_s": down_s, "recover_s": up_s}
     )
