@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from shipshape import engine
 from shipshape.plugin import bases_path
 from shipshape.report import Record, read_json
 
@@ -29,6 +30,8 @@ class HarnessRun:
     exit_code: int
     output: str
     records: list[Record]
+    # Containers, networks and volumes the run still owned after it ended.
+    left_behind: list[str]
 
     def failing(self) -> dict[str, str]:
         return {r.property: r.message for r in self.records if r.status == "fail"}
@@ -40,8 +43,8 @@ class Harness:
 
     bases: Path | None
 
-    def run(self, manifest: Path, *extra: str) -> HarnessRun:
-        report = manifest.with_suffix(".report.json")
+    def start(self, manifest: Path, *extra: str) -> subprocess.Popen[str]:
+        """The child pytest, running; its pid owns every resource it creates."""
         command = [
             sys.executable,
             "-m",
@@ -51,16 +54,35 @@ class Harness:
             "no:cacheprovider",
             "-q",
             "--shipshape-json",
-            str(report),
+            str(report_path(manifest)),
         ]
         if self.bases:
             command += ["--shipshape-bases", str(self.bases)]
-        done = subprocess.run(
-            [*command, *extra], cwd=manifest.parent, capture_output=True, text=True, timeout=900
+        return subprocess.Popen(
+            [*command, *extra],
+            cwd=manifest.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
-        output = done.stdout + done.stderr
+
+    def run(self, manifest: Path, *extra: str) -> HarnessRun:
+        child = self.start(manifest, *extra)
+        try:
+            output, _ = child.communicate(timeout=900)
+        finally:
+            child.kill()
+        return self.finished(child, manifest, output)
+
+    def finished(self, child: subprocess.Popen[str], manifest: Path, output: str) -> HarnessRun:
+        report = report_path(manifest)
         records = read_json(report) if report.exists() else []
-        return HarnessRun(done.returncode, output, records)
+        left_behind = engine.owned_by(engine.connect(), child.pid)
+        return HarnessRun(child.returncode, output, records, left_behind)
+
+
+def report_path(manifest: Path) -> Path:
+    return manifest.with_suffix(".report.json")
 
 
 @pytest.fixture(scope="session")

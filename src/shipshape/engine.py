@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import docker
 import docker.errors
@@ -69,6 +71,27 @@ def native_platform(client: docker.DockerClient) -> str:
     return f"linux/{ {'x86_64': 'amd64', 'aarch64': 'arm64'}.get(arch, arch) }"
 
 
+@dataclass(frozen=True)
+class Resource:
+    """A labelled container, network or volume, as the engine lists it."""
+
+    kind: str
+    name: str
+    labels: dict[str, str]
+    handle: Any
+
+    def remove(self) -> None:
+        self.handle.remove(**_REMOVE_OPTIONS[self.kind])
+
+
+# Force: a running container or a volume still in use goes all the same.
+_REMOVE_OPTIONS: dict[str, dict[str, bool]] = {
+    "container": {"force": True, "v": True},
+    "network": {},
+    "volume": {"force": True},
+}
+
+
 def _owner_alive(labels: dict[str, str]) -> bool:
     if labels.get(HOST_LABEL) != socket.gethostname():
         return True  # another machine's run: not ours to judge
@@ -81,6 +104,16 @@ def _owner_alive(labels: dict[str, str]) -> bool:
     return True
 
 
+def _labelled(client: docker.DockerClient, selector: list[str]) -> Iterator[Resource]:
+    """Every container, network and volume whose labels match all of `selector`."""
+    for container in client.containers.list(all=True, filters={"label": selector}):
+        yield Resource("container", container.name, container.labels, container)
+    for network in client.networks.list(filters={"label": selector}):
+        yield Resource("network", network.name, network.attrs.get("Labels") or {}, network)
+    for volume in client.volumes.list(filters={"label": selector}):
+        yield Resource("volume", volume.name, volume.attrs.get("Labels") or {}, volume)
+
+
 def remove_labelled(client: docker.DockerClient, *, run_id: str | None = None) -> int:
     """Remove containers, networks and volumes of one run, or of every dead run.
 
@@ -88,24 +121,18 @@ def remove_labelled(client: docker.DockerClient, *, run_id: str | None = None) -
     start: resources whose owner process no longer exists on this host.
     """
     selector = [f"{RUN_LABEL}={run_id}"] if run_id else [LABEL]
-
-    def doomed(labels: dict[str, str]) -> bool:
-        return run_id is not None or not _owner_alive(labels)
-
     removed = 0
-    for container in client.containers.list(all=True, filters={"label": selector}):
-        if doomed(container.labels):
-            _quietly(lambda c=container: c.remove(force=True, v=True))
-            removed += 1
-    for network in client.networks.list(filters={"label": selector}):
-        if doomed(network.attrs.get("Labels") or {}):
-            _quietly(network.remove)
-            removed += 1
-    for volume in client.volumes.list(filters={"label": selector}):
-        if doomed(volume.attrs.get("Labels") or {}):
-            _quietly(lambda v=volume: v.remove(force=True))
+    for resource in _labelled(client, selector):
+        if run_id is not None or not _owner_alive(resource.labels):
+            _quietly(resource.remove)
             removed += 1
     return removed
+
+
+def owned_by(client: docker.DockerClient, owner_pid: int) -> list[str]:
+    """What a run whose owner process is `owner_pid` (on this host) still has: 'kind name'."""
+    selector = [f"{PID_LABEL}={owner_pid}", f"{HOST_LABEL}={socket.gethostname()}"]
+    return [f"{r.kind} {r.name}" for r in _labelled(client, selector)]
 
 
 def _quietly(action) -> None:

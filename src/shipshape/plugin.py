@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -221,6 +223,26 @@ def bases_path(config: pytest.Config) -> Path | None:
     return None
 
 
+def _interrupt_on_sigterm() -> bool:
+    """Make SIGTERM (a cancelled CI job, `kill`) end the run the way Ctrl-C does.
+
+    pytest turns KeyboardInterrupt into an orderly session end, so every
+    container, network and volume of the run is removed; by default SIGTERM
+    would kill the process on the spot and leave them to the next run's sweep.
+    A handler someone else installed is left alone. True if it was installed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return False
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"shipshape: {signal.Signals(signum).name} received")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    return True
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -256,6 +278,8 @@ def pytest_configure(config: pytest.Config) -> None:
         state.progress_stream = os.fdopen(os.dup(2), "w", buffering=1)
     config.stash[STATE] = state
     config.pluginmanager.register(SessionHooks(state), "shipshape-session")
+    if _manifest_paths(config) and _interrupt_on_sigterm():
+        config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
     if not _is_worker(config) and _manifest_paths(config):
         try:
             state.bases()

@@ -7,7 +7,18 @@ import shutil
 from pathlib import Path
 
 from shipshape.filesystem import Entry
-from shipshape.properties import REGISTRY, build, env, listen, no_build_tools, no_leaks, pid1, user
+from shipshape.manifest import App
+from shipshape.properties import (
+    REGISTRY,
+    build,
+    env,
+    listen,
+    no_build_tools,
+    no_leaks,
+    pid1,
+    sbom,
+    user,
+)
 from shipshape.properties.cache import steps
 from shipshape.properties.vulnerabilities import Params as VulnParams
 from shipshape.properties.vulnerabilities import count
@@ -193,3 +204,20 @@ def test_vulnerability_policy_fails_only_fixable_critical() -> None:
     counts, failing = count(report, VulnParams())
     assert counts == {"CRITICAL": 2, "HIGH": 1}
     assert [f.split()[0] for f in failing] == ["CVE-1"]
+
+
+def test_sbom_expects_declared_dependencies(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        "[project]\nname = 'x'\n"
+        "dependencies = ['FastAPI>=0.1', 'tomli; python_version < \"3.11\"']\n"
+    )
+    (tmp_path / "requirements.txt").write_text(
+        "# pinned\nanyio==4.0 \\\n    --hash=sha256:00\n    # via fastapi\n"
+        'exceptiongroup==1.2 ; python_version < "3.11" \\\n    --hash=sha256:11\n'
+        "Typing_Extensions==4.12\n"
+    )
+    uv_app = App("x", tmp_path)
+    pip_app = App("x", tmp_path, lockfile="requirements.txt")
+    assert sbom.declared_dependencies(uv_app, "3.15") == {"fastapi"}
+    assert sbom.declared_dependencies(uv_app, "3.10") == {"fastapi", "tomli"}
+    assert sbom.declared_dependencies(pip_app, "3.15") == {"anyio", "typing-extensions"}

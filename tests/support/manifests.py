@@ -1,0 +1,106 @@
+"""One-target manifests for the harness's own tests: a variant of shipshape.yaml,
+optionally mutated, written to a folder outside the repository.
+
+A mutant is one change to a real template (tests/mutants/mutants.yaml),
+optionally with a change to the app, the Kubernetes manifest or a Compose
+file; with no change at all the manifest checks the real template, which is
+what the clean-up tests need.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+K8S_PARAMS = ("hardened", "k8s-consistent")
+# The compose-* properties and the manifest parameter naming each file they read.
+COMPOSE_FILES = {
+    "docker-compose.yml": "compose_file",
+    "docker-compose.override.yml": "override_file",
+}
+COMPOSE_PARAMS = (
+    "compose-healthy",
+    "compose-durable",
+    "compose-degraded",
+    "compose-isolated",
+    "compose-dev",
+)
+
+
+def mutate(text: str, replacements: list[list[str]]) -> str:
+    for old, new in replacements:
+        if old not in text:
+            pytest.fail(f"mutation no longer applies: {old!r} is not there")
+        text = text.replace(old, new, 1)
+    return text
+
+
+def absolute_paths(value: Any, repo: Path) -> Any:
+    """The manifest's repo-relative paths, made absolute for a manifest elsewhere."""
+    if isinstance(value, dict):
+        return {k: absolute_paths(v, repo) for k, v in value.items()}
+    if isinstance(value, list):
+        return [absolute_paths(v, repo) for v in value]
+    if isinstance(value, str) and "/" in value and (repo / value).exists():
+        return str((repo / value).resolve())
+    return value
+
+
+def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folder: Path) -> Path:
+    """A one-variant, one-app manifest: the mutated template with its variant's settings."""
+    manifest = absolute_paths(yaml.safe_load((repo / "shipshape.yaml").read_text()), repo)
+    variant = dict(manifest["variants"][spec["variant"]])
+    dockerfile = folder / f"Dockerfile.{name}"
+    dockerfile.write_text(mutate(Path(variant["dockerfile"]).read_text(), spec.get("replace", [])))
+    # One app per mutant (the variant's first unless named): the mutation is
+    # in the template, so one app proves the property catches it.
+    app_name = spec.get("app", variant["apps"][0])
+    app = dict(manifest["apps"][app_name])
+    if "app_replace" in spec:
+        copy = folder / "app"
+        shutil.copytree(app["path"], copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
+        for relative, replacements in spec["app_replace"].items():
+            (copy / relative).write_text(mutate((copy / relative).read_text(), replacements))
+        app["path"] = str(copy)
+    properties = dict(variant.get("properties") or {})
+    if "k8s_replace" in spec:
+        k8s = folder / "deployment.yaml"
+        original = Path(manifest["defaults"]["properties"]["k8s-consistent"]["k8s_manifest"])
+        k8s.write_text(mutate(original.read_text(), spec["k8s_replace"]))
+        for prop in K8S_PARAMS:
+            properties[prop] = {**(properties.get(prop) or {}), "k8s_manifest": str(k8s)}
+    for compose_name, replacements in spec.get("compose_replace", {}).items():
+        write_mutant_compose(repo, compose_name, replacements, folder, properties)
+    variant.update(
+        dockerfile=str(dockerfile),
+        apps=[app_name],
+        properties=properties,
+        **spec.get("variant_overrides", {}),
+    )
+    path = folder / "shipshape.yaml"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "defaults": manifest.get("defaults", {}),
+                "apps": {app_name: app},
+                "variants": {name: variant},
+            }
+        )
+    )
+    return path
+
+
+def write_mutant_compose(
+    repo: Path, name: str, replacements: list[list[str]], folder: Path, properties: dict
+) -> None:
+    """A mutated copy of dockerfiles/<name>, its relative paths made absolute."""
+    text = mutate((repo / "dockerfiles" / name).read_text(), replacements)
+    (folder / name).write_text(text.replace("../sample_apps", str(repo / "sample_apps")))
+    for prop in COMPOSE_PARAMS:
+        params = properties.get(prop)
+        if params is not None and COMPOSE_FILES[name] in params:
+            properties[prop] = {**params, COMPOSE_FILES[name]: str(folder / name)}
