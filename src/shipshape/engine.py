@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,6 +128,22 @@ def remove_labelled(client: docker.DockerClient, *, run_id: str | None = None) -
             _quietly(resource.remove)
             removed += 1
     return removed
+
+
+def remove_run(client: docker.DockerClient, run_id: str, settle_s: float = 15.0) -> int:
+    """Remove one run's resources, and keep at it until none is left.
+
+    A run interrupted while the engine was still creating or starting a
+    container finds it busy (409) or not listed yet; it becomes removable a
+    moment later, so one pass is not enough.
+    """
+    removed = 0
+    deadline = time.monotonic() + settle_s
+    while True:
+        removed += remove_labelled(client, run_id=run_id)
+        if not any(_labelled(client, [f"{RUN_LABEL}={run_id}"])) or time.monotonic() > deadline:
+            return removed
+        time.sleep(0.5)
 
 
 def owned_by(client: docker.DockerClient, owner_pid: int) -> list[str]:

@@ -333,7 +333,7 @@ class SessionHooks:
         state.close_subjects()
         if _is_worker(session.config) or state._client is None:
             return
-        engine.remove_labelled(state.client(), run_id=state.identity.run_id)
+        engine.remove_run(state.client(), state.identity.run_id)
         json_path = session.config.getoption("--shipshape-json")
         if json_path:
             write_json(state.records, Path(json_path))

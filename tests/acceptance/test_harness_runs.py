@@ -77,7 +77,7 @@ def test_interrupted_run_leaves_nothing(
     assert run.exit_code == pytest.ExitCode.INTERRUPTED, run.output[-2000:]
     assert not run.left_behind, (
         f"interrupted by {stop_signal.name} after it had {owned}, "
-        f"the run left these behind: {run.left_behind}"
+        f"the run left these behind: {run.left_behind}\n{run.output[-2000:]}"
     )
 
 
