@@ -22,7 +22,14 @@ from pathlib import Path
 
 from shipshape import engine
 from shipshape.bases import load_bases
-from shipshape.build import BuildOptions, build_image, buildx_command, plan_build, stage_dockerfile
+from shipshape.build import (
+    BuildOptions,
+    build_image,
+    buildx_command,
+    plan_build,
+    stage_dockerfile,
+    unavailable_bases,
+)
 from shipshape.manifest import Selection, expand_targets, load_manifest
 from shipshape.plugin import DEFAULT_CACHE
 from shipshape.properties import PARAMS
@@ -120,9 +127,14 @@ def cold_builds(client, options: BuildOptions) -> str:
     targets, _ = expand_targets(manifest, Selection(), engine.native_platform(client))
     rows = []
     for target in targets:
+        plan = plan_build(target, options, client)
+        missing = unavailable_bases(plan, options, client)
+        if missing:  # a failed pull on both sides would time nothing real
+            rows.append((target.id, "not built here", missing[:60], "—"))
+            continue
         prune_build_cache(client)
         started = time.monotonic()
-        built = build_image(plan_build(target, options, client), options, client)
+        built = build_image(plan, options, client)
         harness = time.monotonic() - started
         plan = built.plan
         prune_build_cache(client)

@@ -82,20 +82,28 @@ class BuiltImage:
 
 
 def vcs_facts(folder: Path) -> dict[str, str]:
-    """VCS_REF and BUILD_DATE for the OCI labels, from the app's git checkout.
+    """VCS_REF and BUILD_DATE for the OCI labels: the last commit of the app's folder.
 
-    The date is the commit's, not the clock's: the same commit builds the
-    same image (and the same content-hash tag).
+    The app's last commit, not the checkout's HEAD: a commit that changes
+    only a template (or another app) leaves this app's labels, and so the
+    content-hash tags of the images built from it, as they were. The date is
+    the commit's, not the clock's: the same commit builds the same image.
     """
+    if not shutil.which("git"):
+        return UNCOMMITTED
+    done = subprocess.run(
+        ["git", "-C", str(folder), "log", "-1", "--format=%H %cI", "--", "."],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    revision, _, date = done.stdout.strip().partition(" ")
+    if done.returncode != 0 or not revision:
+        return UNCOMMITTED
+    return {"VCS_REF": revision, "BUILD_DATE": date}
 
-    def git(*args: str) -> str:
-        done = subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True)
-        return done.stdout.strip() if done.returncode == 0 else ""
 
-    revision = git("rev-parse", "HEAD") if shutil.which("git") else ""
-    if not revision:
-        return {"VCS_REF": "uncommitted", "BUILD_DATE": "1970-01-01T00:00:00Z"}
-    return {"VCS_REF": revision, "BUILD_DATE": git("log", "-1", "--format=%cI", "HEAD")}
+UNCOMMITTED = {"VCS_REF": "uncommitted", "BUILD_DATE": "1970-01-01T00:00:00Z"}
 
 
 def build_args_for(target: Target, options: BuildOptions) -> dict[str, str]:

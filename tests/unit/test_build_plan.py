@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -105,3 +106,23 @@ def test_buildx_command(project: Path) -> None:
     assert "PYTHON_VERSION=3.15" in command
     probe = buildx_command(the_plan, options, staged, output="cacheonly")
     assert "--output=type=cacheonly" in probe and "--load" not in probe
+
+
+def test_a_commit_elsewhere_does_not_change_the_tag(project: Path) -> None:
+    def git(*args: str) -> None:
+        identity = ["-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+        subprocess.run(
+            ["git", "-C", str(project), *identity, *args], check=True, capture_output=True
+        )
+
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "app and template")
+    before = plan(project)[0].tag
+    (project / "Dockerfile.other").write_text("FROM python:3.15-slim\n")
+    git("add", "-A")
+    git("commit", "-qm", "another template")
+    assert plan(project)[0].tag == before
+    (project / "app" / "app" / "main.py").write_text("app = 1\n")
+    git("commit", "-qam", "the app")
+    assert plan(project)[0].tag != before
