@@ -60,12 +60,21 @@ def test_passing_run_with_sbom_leaves_nothing(repo: Path, harness, tmp_path: Pat
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize(
+    ("stop_signal", "options"),
+    [
+        (signal.SIGINT, ()),
+        (signal.SIGTERM, ()),
+        # The README's command: the workers' containers belong to the run too.
+        (signal.SIGTERM, ("-n", "2")),
+    ],
+    ids=["SIGINT", "SIGTERM", "SIGTERM-xdist"],
+)
 def test_interrupted_run_leaves_nothing(
-    stop_signal: signal.Signals, repo: Path, harness, tmp_path: Path
+    stop_signal: signal.Signals, options: tuple[str, ...], repo: Path, harness, tmp_path: Path
 ) -> None:
     manifest = production_manifest(repo, tmp_path)
-    child = harness.start(manifest)
+    child = harness.start(manifest, *options)
     try:
         owned = wait_for_resources(child, FIRST_CONTAINER_WITHIN_S)
         assert owned, "the run never started a container"
