@@ -134,9 +134,8 @@ def cold_builds(client, options: BuildOptions) -> str:
             continue
         prune_build_cache(client)
         started = time.monotonic()
-        built = build_image(plan, options, client)
+        build_image(plan, options, client)
         harness = time.monotonic() - started
-        plan = built.plan
         prune_build_cache(client)
         command = buildx_command(plan, options, stage_dockerfile(plan, options.cache_dir))
         started = time.monotonic()

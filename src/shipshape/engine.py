@@ -121,29 +121,31 @@ def remove_labelled(client: docker.DockerClient, *, run_id: str | None = None) -
     With `run_id`, exactly that run's resources go. Without it, the sweep at
     start: resources whose owner process no longer exists on this host.
     """
-    selector = [f"{RUN_LABEL}={run_id}"] if run_id else [LABEL]
     removed = 0
-    for resource in _labelled(client, selector):
+    for resource in _labelled(client, _run_selector(run_id)):
         if run_id is not None or not _owner_alive(resource.labels):
             _quietly(resource.remove)
             removed += 1
     return removed
 
 
-def remove_run(client: docker.DockerClient, run_id: str, settle_s: float = 15.0) -> int:
+def remove_run(client: docker.DockerClient, run_id: str, settle_s: float = 15.0) -> None:
     """Remove one run's resources, and keep at it until none is left.
 
     A run interrupted while the engine was still creating or starting a
     container finds it busy (409) or not listed yet; it becomes removable a
     moment later, so one pass is not enough.
     """
-    removed = 0
     deadline = time.monotonic() + settle_s
-    while True:
-        removed += remove_labelled(client, run_id=run_id)
-        if not any(_labelled(client, [f"{RUN_LABEL}={run_id}"])) or time.monotonic() > deadline:
-            return removed
+    remove_labelled(client, run_id=run_id)
+    while any(_labelled(client, _run_selector(run_id))) and time.monotonic() < deadline:
         time.sleep(0.5)
+        remove_labelled(client, run_id=run_id)
+
+
+def _run_selector(run_id: str | None) -> list[str]:
+    """One run's resources, or (None) every shipshape resource."""
+    return [f"{RUN_LABEL}={run_id}"] if run_id else [LABEL]
 
 
 def owned_by(client: docker.DockerClient, owner_pid: int) -> list[str]:

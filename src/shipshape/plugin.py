@@ -278,9 +278,10 @@ def pytest_configure(config: pytest.Config) -> None:
         state.progress_stream = os.fdopen(os.dup(2), "w", buffering=1)
     config.stash[STATE] = state
     config.pluginmanager.register(SessionHooks(state), "shipshape-session")
-    if _manifest_paths(config) and _interrupt_on_sigterm():
+    checks_manifests = bool(_manifest_paths(config))
+    if checks_manifests and _interrupt_on_sigterm():
         config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
-    if not _is_worker(config) and _manifest_paths(config):
+    if not _is_worker(config) and checks_manifests:
         try:
             state.bases()
             removed = engine.remove_labelled(state.client())
