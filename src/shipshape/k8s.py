@@ -1,7 +1,8 @@
 """What a Kubernetes Deployment promises about its container, as data.
 
-`hardened` turns the pod's securityContext into `docker run` flags (one
-source of truth: the manifest users deploy, not a second hand-kept list);
+`hardened` turns the pod's securityContext, resource limits and emptyDir
+volumes into `docker run` flags (one source of truth: the manifest users
+deploy, not a second hand-kept list);
 `k8s-consistent` compares ports, probes and user with the image's
 documented properties.
 """
@@ -17,7 +18,13 @@ import yaml
 from shipshape.errors import ConfigError
 from shipshape.run import RunOptions
 
-TMPFS_OPTIONS = "rw,noexec,nosuid,size=64m"
+TMPFS_OPTIONS = "rw,noexec,nosuid"
+
+# Kubernetes quantity suffixes (apimachinery's resource.Quantity).
+QUANTITY_SUFFIXES = {
+    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
+    "m": 1e-3, "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "P": 1e15, "E": 1e18,
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -35,10 +42,34 @@ class PodFacts:
     allow_privilege_escalation: bool
     drop_capabilities: tuple[str, ...]
     seccomp: str | None
-    emptydir_mounts: tuple[str, ...]
+    # mount path -> the emptyDir's sizeLimit in bytes (None: unlimited)
+    emptydir_mounts: dict[str, int | None]
     container_ports: tuple[int, ...]
     probes: dict[str, Probe] = field(default_factory=dict)  # liveness/readiness
     termination_grace_s: int = 30
+    memory_limit_bytes: int | None = None
+    cpu_limit: float | None = None
+
+
+def parse_quantity(value: object, where: str) -> float:
+    """A Kubernetes quantity ("256Mi", "500m", "1", 0.5) as a plain number."""
+    text = str(value).strip()
+    suffix = next((s for s in sorted(QUANTITY_SUFFIXES, key=len, reverse=True)
+                   if text.endswith(s)), "")  # fmt: skip
+    try:
+        number = float(text[: len(text) - len(suffix)])
+    except ValueError:
+        raise ConfigError(f"{where}: {value!r} is not a Kubernetes quantity") from None
+    return number * QUANTITY_SUFFIXES.get(suffix, 1)
+
+
+def _optional_quantity(value: object, where: str) -> float | None:
+    return None if value is None else parse_quantity(value, where)
+
+
+def _bytes(value: object, where: str) -> int | None:
+    quantity = _optional_quantity(value, where)
+    return None if quantity is None else int(quantity)
 
 
 def _container_security(pod: dict, container: dict, key: str) -> Any:
@@ -65,7 +96,12 @@ def load_pod_facts(path: Path) -> PodFacts:
     pod = deployment["spec"]["template"]["spec"]
     container = pod["containers"][0]
     ports = {p.get("name"): p["containerPort"] for p in container.get("ports") or []}
-    empty_dirs = {v["name"] for v in pod.get("volumes") or [] if "emptyDir" in v}
+    empty_dirs = {
+        v["name"]: (v["emptyDir"] or {}).get("sizeLimit")
+        for v in pod.get("volumes") or []
+        if "emptyDir" in v
+    }
+    limits = (container.get("resources") or {}).get("limits") or {}
     seccomp = _container_security(pod, container, "seccompProfile") or {}
     return PodFacts(
         run_as_user=_container_security(pod, container, "runAsUser"),
@@ -78,29 +114,39 @@ def load_pod_facts(path: Path) -> PodFacts:
             (_container_security(pod, container, "capabilities") or {}).get("drop") or ()
         ),
         seccomp=seccomp.get("type"),
-        emptydir_mounts=tuple(
-            m["mountPath"] for m in container.get("volumeMounts") or [] if m["name"] in empty_dirs
-        ),
+        emptydir_mounts={
+            m["mountPath"]: _bytes(empty_dirs[m["name"]], f"{path}: emptyDir {m['name']} sizeLimit")
+            for m in container.get("volumeMounts") or []
+            if m["name"] in empty_dirs
+        },
         container_ports=tuple(ports.values()),
         probes={
             name: _probe(container, name, ports) for name in ("livenessProbe", "readinessProbe")
         },
         termination_grace_s=int(pod.get("terminationGracePeriodSeconds", 30)),
+        memory_limit_bytes=_bytes(limits.get("memory"), f"{path}: limits.memory"),
+        cpu_limit=_optional_quantity(limits.get("cpu"), f"{path}: limits.cpu"),
     )
 
 
+def _tmpfs_options(size_bytes: int | None) -> str:
+    return TMPFS_OPTIONS if size_bytes is None else f"{TMPFS_OPTIONS},size={size_bytes}"
+
+
 def run_options(facts: PodFacts) -> RunOptions:
-    """The `docker run` equivalent of the pod's security settings."""
+    """The `docker run` equivalent of the pod's security settings and limits."""
     user = None
     if facts.run_as_user is not None:
         user = f"{facts.run_as_user}:{facts.run_as_group if facts.run_as_group is not None else 0}"
     return RunOptions(
         read_only=facts.read_only_root,
-        tmpfs={mount: TMPFS_OPTIONS for mount in facts.emptydir_mounts},
+        tmpfs={mount: _tmpfs_options(size) for mount, size in facts.emptydir_mounts.items()},
         cap_drop=facts.drop_capabilities,
         # RuntimeDefault seccomp is Docker's default profile: nothing to add.
         security_opt=() if facts.allow_privilege_escalation else ("no-new-privileges",),
         user=user,
+        memory_limit_bytes=facts.memory_limit_bytes,
+        cpu_limit=facts.cpu_limit,
     )
 
 
@@ -110,4 +156,11 @@ def describe(options: RunOptions) -> str:
     parts += [f"--cap-drop {c}" for c in options.cap_drop]
     parts += [f"--security-opt {o}" for o in options.security_opt]
     parts += [f"--user {options.user}"] if options.user else []
+    if options.memory_limit_bytes is not None:
+        parts.append(f"--memory {_mib(options.memory_limit_bytes)} (no swap)")
+    parts += [f"--cpus {options.cpu_limit:g}"] if options.cpu_limit is not None else []
     return " ".join(parts)
+
+
+def _mib(size_bytes: int) -> str:
+    return f"{size_bytes / 2**20:g}Mi"

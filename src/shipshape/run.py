@@ -38,6 +38,8 @@ class RunOptions:
     no_healthcheck: bool = False
     # Bind mounts: host path -> container path.
     volumes: Mapping[str, str] = field(default_factory=dict)
+    memory_limit_bytes: int | None = None
+    cpu_limit: float | None = None  # CPUs, as `docker run --cpus`
 
     def as_kwargs(self) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"read_only": self.read_only}
@@ -55,6 +57,12 @@ class RunOptions:
             "environment": dict(self.environment),
             "platform": self.platform,
         }
+        if self.memory_limit_bytes is not None:
+            # The kubelet runs pods without swap: the memory limit is the whole budget.
+            optional["mem_limit"] = self.memory_limit_bytes
+            optional["memswap_limit"] = self.memory_limit_bytes
+        if self.cpu_limit is not None:
+            optional["nano_cpus"] = int(self.cpu_limit * 1e9)
         kwargs.update({key: value for key, value in optional.items() if value})
         return kwargs
 
@@ -87,6 +95,9 @@ class RunningContainer:
 
     def status(self) -> str:
         return self.reload()["State"]["Status"]
+
+    def oom_killed(self) -> bool:
+        return bool(self.reload()["State"].get("OOMKilled"))
 
     def health_status(self) -> str | None:
         health = self.reload()["State"].get("Health")

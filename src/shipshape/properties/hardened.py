@@ -1,8 +1,11 @@
 """hardened: healthy and answering under the Kubernetes *restricted* profile.
 
 The `docker run` flags come from the Deployment users deploy
-(dockerfiles/k8s/deployment.yaml): read-only root with a tmpfs per emptyDir,
-all capabilities dropped, no privilege escalation, the numeric user.
+(dockerfiles/k8s/deployment.yaml): read-only root with a tmpfs per emptyDir
+(its sizeLimit as the tmpfs size), all capabilities dropped, no privilege
+escalation, the numeric user, and the container's memory and CPU limits (no
+swap, as under the kubelet), so limits too low for the server fail here
+rather than as OOMKilled pods.
 """
 
 from dataclasses import dataclass
@@ -28,6 +31,11 @@ def check(subject: Subject, params: Params) -> Measured:
     container = subject.start(options)
     budget = params.within_s * subject.time_scale
     seconds = container.wait_healthy(budget)
+    if seconds is None and container.oom_killed():
+        raise PropertyFailed(
+            f"hardened: OOM-killed under the Deployment's memory limit ({flags})\n"
+            f"--- container log (tail) ---\n{container.logs_tail()}"
+        )
     if seconds is None:
         raise PropertyFailed(
             f"hardened: not healthy within {scaled(subject, params.within_s)} under {flags} "
