@@ -15,6 +15,7 @@ from shipshape.properties import (
     listen,
     no_build_tools,
     no_leaks,
+    no_setuid,
     pid1,
     sbom,
     user,
@@ -221,3 +222,20 @@ def test_sbom_expects_declared_dependencies(tmp_path: Path) -> None:
     assert sbom.declared_dependencies(uv_app, "3.15") == {"fastapi"}
     assert sbom.declared_dependencies(uv_app, "3.10") == {"fastapi", "tomli"}
     assert sbom.declared_dependencies(pip_app, "3.15") == {"anyio", "typing-extensions"}
+
+
+def test_no_setuid_names_each_file_and_its_bits() -> None:
+    entries = [
+        Entry("usr/bin/su", "file", 0o104755, 1),
+        Entry("usr/bin/chage", "file", 0o102755, 1),
+        Entry("usr/bin/ls", "file", 0o100755, 1),
+        Entry("tmp", "dir", 0o41777, 0),  # sticky dirs are not setuid
+        Entry("usr/bin/both", "file", 0o106755, 1),
+    ]
+    assert no_setuid.findings(entries, no_setuid.Params()) == [
+        "usr/bin/su (setuid)",
+        "usr/bin/chage (setgid)",
+        "usr/bin/both (setuid+setgid)",
+    ]
+    allowed = no_setuid.Params(allowed_paths=("usr/bin/su", "usr/bin/ch*"))
+    assert no_setuid.findings(entries, allowed) == ["usr/bin/both (setuid+setgid)"]
