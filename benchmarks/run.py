@@ -167,9 +167,10 @@ CAPABILITIES = [
     ("pid1", "Cmd as declared", "/proc/1/cmdline of the running server"),
     ("sigterm", "cannot", "docker stop: exit code, time, in-flight request"),
     ("no-build-tools", "named paths only", "whole exported filesystem by pattern"),
+    ("no-setuid", "named paths' permissions only", "mode bits of every file in the image"),
     ("no-leaks", "named paths only", "canary in every layer, history, config"),
     ("size", "cannot", "size and size over base vs budget"),
-    ("hardened", "cannot (no run flags)", "read-only, cap-drop ALL, no-new-privileges"),
+    ("hardened", "cannot (no run flags)", "the Deployment's securityContext and limits"),
     ("cache", "cannot (needs a rebuild)", "BuildKit CACHED on a source-only change"),
     ("build", "cannot (image must exist)", "stale lock must fail the build"),
 ]
