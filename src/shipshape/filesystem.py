@@ -7,6 +7,7 @@ wherever it was left: a `which gcc` in the container misses /usr/lib/gcc and
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import tarfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,6 +22,10 @@ class Entry:
     kind: str  # "file" | "dir" | "link"
     mode: int
     size: int
+
+    def matches(self, patterns: Iterable[str]) -> bool:
+        """Whether the path matches any of the glob `patterns`."""
+        return any(fnmatch.fnmatch(self.path, p) for p in patterns)
 
 
 class _ChunkStream(io.RawIOBase):

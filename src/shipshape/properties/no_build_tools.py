@@ -1,6 +1,5 @@
 """no-build-tools: no uv, compilers, headers or package caches in the runtime image."""
 
-import fnmatch
 import posixpath
 from dataclasses import dataclass
 
@@ -58,13 +57,13 @@ def _is_program(entry: Entry) -> bool:
 def findings(entries: list[Entry], params: Params) -> list[str]:
     found = []
     for entry in entries:
-        if any(fnmatch.fnmatch(entry.path, p) for p in params.allowed_paths):
+        if entry.matches(params.allowed_paths):
             continue
         forbidden_program = (
             _is_program(entry) and posixpath.basename(entry.path) in params.forbidden
         )
         patterns = params.forbidden_paths + params.extra_forbidden_paths
-        if forbidden_program or any(fnmatch.fnmatch(entry.path, p) for p in patterns):
+        if forbidden_program or entry.matches(patterns):
             found.append(entry.path)
     return found
 

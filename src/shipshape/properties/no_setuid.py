@@ -6,7 +6,6 @@ but only where the runtime sets it; without the bits there is nothing to
 block. The exported filesystem is scanned, so a bit set in any layer counts.
 """
 
-import fnmatch
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
@@ -35,7 +34,7 @@ def findings(entries: list[Entry], params: Params) -> list[str]:
         for entry in entries
         if entry.kind == "file"
         and entry.mode & (SETUID | SETGID)
-        and not any(fnmatch.fnmatch(entry.path, p) for p in params.allowed_paths)
+        and not entry.matches(params.allowed_paths)
     ]
 
 
