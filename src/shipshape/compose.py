@@ -162,6 +162,8 @@ class ComposeParams:
     compose_file: Path = Path("dockerfiles/docker-compose.yml")
     app_service: str = "app"
     app_port: int = 8000
+    # The app's health route, which reports its backends.
+    health_path: str = "/health"
     # Official image names the compose file defaults to; the harness passes
     # their substitutes (a mirror, the offline stand-ins) as these variables.
     images: Mapping[str, str] = field(

@@ -18,6 +18,7 @@ from typing import Any
 
 import docker
 import docker.errors
+import requests
 
 from shipshape.errors import ConfigError
 
@@ -65,6 +66,14 @@ def connect() -> docker.DockerClient:
             f"no Docker engine reachable at {where} ({reason}): {START_HINT}"
         ) from None
     return client
+
+
+def reachable(client: docker.DockerClient) -> bool:
+    """Whether the engine still answers (a failed call may be the engine going away)."""
+    try:
+        return bool(client.ping())
+    except (docker.errors.DockerException, requests.exceptions.RequestException):
+        return False
 
 
 def native_platform(client: docker.DockerClient) -> str:

@@ -1,9 +1,12 @@
-"""The two kinds of failure shipshape reports.
+"""The kinds of failure shipshape reports.
 
 `PropertyFailed` is a verdict about the image under test: it becomes a red
 property item whose message names the property, expected vs actual, and the
 relevant log tail. `ConfigError` is bad input (manifest, paths, no engine):
-it stops the run with one line, never a traceback.
+it stops the run with one line, never a traceback. `NotChecked` is a counted
+skip, only for a cause outside the image (no network, no emulator) or a named
+prerequisite that failed. `HarnessError` is the harness itself failing (a
+tool missing or crashing, the engine lost): neither a verdict nor a skip.
 """
 
 
@@ -20,4 +23,12 @@ class NotChecked(Exception):
 
     The item is reported as a skip whose reason the report counts and
     prints; the failure that caused it is red on its own item.
+    """
+
+
+class HarnessError(Exception):
+    """The harness or its environment failed (a tool missing or crashing, the engine lost).
+
+    Neither a verdict about the image nor a skip: it is reported as an
+    error, and the message says what failed and its own output's tail.
     """

@@ -133,20 +133,44 @@ def _tmpfs_options(size_bytes: int | None) -> str:
     return TMPFS_OPTIONS if size_bytes is None else f"{TMPFS_OPTIONS},size={size_bytes}"
 
 
-def run_options(facts: PodFacts) -> RunOptions:
-    """The `docker run` equivalent of the pod's security settings and limits."""
-    user = None
-    if facts.run_as_user is not None:
-        user = f"{facts.run_as_user}:{facts.run_as_group if facts.run_as_group is not None else 0}"
+def restricted_gaps(facts: PodFacts) -> list[str]:
+    """Where the pod's settings fall short of the Pod Security Standard *restricted*."""
+    gaps = []
+    if not facts.read_only_root:
+        gaps.append("readOnlyRootFilesystem is not true")
+    if "ALL" not in facts.drop_capabilities:
+        gaps.append("capabilities.drop does not list ALL")
+    if facts.allow_privilege_escalation:
+        gaps.append("allowPrivilegeEscalation is not false")
+    if facts.seccomp not in ("RuntimeDefault", "Localhost"):
+        gaps.append(f"seccompProfile.type is {facts.seccomp or 'unset'}, not RuntimeDefault")
+    if not facts.run_as_non_root:
+        gaps.append("runAsNonRoot is not true")
+    return gaps
+
+
+def run_options(facts: PodFacts | None, uid: int, gid: int) -> RunOptions:
+    """The `docker run` equivalent of the restricted profile, with the pod's own settings.
+
+    The profile is the floor whatever the Deployment says (`restricted_gaps`
+    reports a Deployment that asks for less): read-only root, every
+    capability dropped, no privilege escalation, a non-root user, and
+    Docker's default seccomp profile (what RuntimeDefault means on Docker).
+    The Deployment adds its user, its emptyDir mounts (as tmpfs of their
+    sizeLimit) and its resource limits; without one, /tmp is the writable tmpfs.
+    """
+    if facts is not None and facts.run_as_user is not None:
+        uid = facts.run_as_user
+        gid = facts.run_as_group if facts.run_as_group is not None else gid
+    mounts = facts.emptydir_mounts if facts is not None else {"/tmp": None}
     return RunOptions(
-        read_only=facts.read_only_root,
-        tmpfs={mount: _tmpfs_options(size) for mount, size in facts.emptydir_mounts.items()},
-        cap_drop=facts.drop_capabilities,
-        # RuntimeDefault seccomp is Docker's default profile: nothing to add.
-        security_opt=() if facts.allow_privilege_escalation else ("no-new-privileges",),
-        user=user,
-        memory_limit_bytes=facts.memory_limit_bytes,
-        cpu_limit=facts.cpu_limit,
+        read_only=True,
+        tmpfs={mount: _tmpfs_options(size) for mount, size in mounts.items()},
+        cap_drop=("ALL",),
+        security_opt=("no-new-privileges",),
+        user=f"{uid}:{gid}",
+        memory_limit_bytes=facts.memory_limit_bytes if facts else None,
+        cpu_limit=facts.cpu_limit if facts else None,
     )
 
 

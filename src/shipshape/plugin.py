@@ -22,13 +22,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import docker
+import docker.errors
 import pytest
+import requests
 
 from shipshape import engine
 from shipshape.bases import BaseMap, load_bases
 from shipshape.build import BuildOptions
 from shipshape.charts import write_size_chart
-from shipshape.errors import ConfigError, NotChecked, PropertyFailed
+from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFailed
 from shipshape.manifest import Selection, Target, expand_targets, load_manifest
 from shipshape.properties import PARAMS, REGISTRY, Measured
 from shipshape.report import Record, render_markdown, summary_lines, write_json
@@ -98,6 +100,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=10.0,
         help="time budgets are multiplied by this on an emulated platform "
         "(QEMU); the report shows the scaled budget (default: 10)",
+    )
+    group.addoption(
+        "--shipshape-strict",
+        action="store_true",
+        help="every skip is a failure (for machines where registries and tools are all there)",
     )
     group.addoption(
         "--shipshape-cache-dir",
@@ -309,7 +316,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     failed_before_call = call.when == "setup" and not report.passed
     if call.when == "call" or failed_before_call:
         # user_properties travel from xdist workers to the controller.
-        report.user_properties.append((RECORD_KEY, item.record(report).to_json()))
+        error = call.excinfo.value if call.excinfo else None
+        report.user_properties.append((RECORD_KEY, item.record(report, error).to_json()))
+        if isinstance(error, EngineLost):
+            item.session.shouldstop = str(error)
 
 
 class SessionHooks:
@@ -331,10 +341,22 @@ class SessionHooks:
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         state = self.state
-        state.close_subjects()
+        try:
+            state.close_subjects()
+            if not _is_worker(session.config) and state._client is not None:
+                engine.remove_run(state.client(), state.identity.run_id)
+        except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
+            # The engine is gone: what it ran is gone with it or swept next run.
+            reason = str(exc).splitlines()[0][:160]
+            if state.progress_stream:
+                state.progress_stream.write(
+                    f"shipshape: the Docker engine is unreachable, nothing to clean up ({reason})\n"
+                )
         if _is_worker(session.config) or state._client is None:
             return
-        engine.remove_run(state.client(), state.identity.run_id)
+        if state.records and not any(r.status in ("pass", "fail") for r in state.records):
+            # A run that judged nothing is not green.
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         json_path = session.config.getoption("--shipshape-json")
         if json_path:
             write_json(state.records, Path(json_path))
@@ -358,6 +380,10 @@ def write_markdown(records: list[Record], path: Path) -> None:
 
 
 # ------------------------------------------------------------ collectors
+
+
+class EngineLost(Exception):
+    """The engine stopped answering mid-run: the rest of the run cannot judge anything."""
 
 
 class ManifestError(Exception):
@@ -455,32 +481,55 @@ class PropertyItem(pytest.Item):
 
     def runtest(self) -> None:
         if self.skip_reason:
-            pytest.skip(self.skip_reason)
+            self._skip(self.skip_reason)
         try:
             result = self.prop.check(self.parent.subject, self.params)
             measured = result if isinstance(result, Measured) else Measured(result)
             self.value, self.numbers = measured.text, dict(measured.numbers)
         except NotChecked as exc:
-            pytest.skip(f"not checked: {exc}")
+            self._skip(f"not checked: {exc}")
+        except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
+            if engine.reachable(self.parent.subject.client):
+                raise
+            raise EngineLost(f"the Docker engine went away during the run ({exc})") from None
+
+    def _skip(self, reason: str) -> None:
+        if self.config.getoption("--shipshape-strict"):
+            raise PropertyFailed(f"strict: would be skipped: {reason}")
+        pytest.skip(reason)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
         if isinstance(excinfo.value, PropertyFailed | ConfigError):
             message = str(excinfo.value)
             return message if message.startswith(f"{self.name}:") else f"{self.name}: {message}"
+        if isinstance(excinfo.value, HarnessError | EngineLost):
+            return f"{self.name}: harness error: {excinfo.value}"
         return super().repr_failure(excinfo)
 
     def reportinfo(self):
         return self.path, None, f"{self.parent.name}::{self.name}"
 
-    def record(self, report: pytest.TestReport) -> Record:
+    def record(self, report: pytest.TestReport, error: BaseException | None) -> Record:
+        """The report's record: only a PropertyFailed is a verdict of `fail`.
+
+        Anything else that ends a check (a harness error, a lost engine, a
+        crash in the check's own code) is an `error`, never a pass, skip or
+        failure of the image; its message is the exception's, not a traceback.
+        """
         if report.skipped:
             status = "skip"
             longrepr = report.longrepr
             message = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
             message = message.removeprefix("Skipped: ")
+        elif report.passed:
+            status, message = "pass", ""
+        elif isinstance(error, PropertyFailed):
+            status, message = "fail", str(error)
         else:
-            status = "pass" if report.passed else "fail"
-            message = "" if report.passed else str(report.longrepr)
+            status = "error"
+            message = f"{type(error).__name__}: {error}" if error else str(report.longrepr)
+            if not isinstance(error, HarnessError | EngineLost | ConfigError):
+                message = f"harness crash in the {self.name} check: {message}"
         variant, app, python, platform = self.parts
         return Record(
             variant, app, python, platform, self.name, status, self.value, message, self.numbers

@@ -9,7 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-STATUSES = ("pass", "fail", "skip")
+# error: the harness or its environment failed (a tool, the engine, a crash
+# in a check): no verdict about the image either way.
+STATUSES = ("pass", "fail", "skip", "error")
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,7 @@ class Record:
     python: str
     platform: str
     property: str
-    status: str  # pass | fail | skip
+    status: str  # pass | fail | skip | error
     value: str | None
     message: str
     # Measured numbers (e.g. size_mb, seconds), for charts and benchmarks.
@@ -42,7 +44,7 @@ def _cell(record: Record | None) -> str:
         return ""
     if record.status == "pass":
         return f"ok {record.value}" if record.value else "ok"
-    return "FAIL" if record.status == "fail" else "skip"
+    return {"fail": "FAIL", "error": "ERROR"}.get(record.status, "skip")
 
 
 def _columns(records: Sequence[Record], order: Sequence[str]) -> list[str]:
@@ -94,11 +96,11 @@ def skip_reasons(records: Iterable[Record]) -> list[tuple[str, int]]:
     return counts.most_common()
 
 
-def failures(records: Iterable[Record]) -> list[str]:
+def failures(records: Iterable[Record], status: str = "fail") -> list[str]:
     return [
         f"{r.target_id}::{r.property}: {r.message.splitlines()[0] if r.message else ''}"
         for r in records
-        if r.status == "fail"
+        if r.status == status
     ]
 
 
@@ -106,10 +108,11 @@ def summary_lines(records: Sequence[Record], order: Sequence[str]) -> list[str]:
     count = totals(records)
     lines = [render_table(records, order), ""]
     lines.append(
-        f"shipshape: {count['pass']} passed, {count['fail']} failed, {count['skip']} skipped "
-        f"property checks over {len({r.target_id for r in records})} target(s)"
+        f"shipshape: {count['pass']} passed, {count['fail']} failed, {count['skip']} skipped, "
+        f"{count['error']} harness errors over {len({r.target_id for r in records})} target(s)"
     )
     lines += [f"  FAIL {line}" for line in failures(records)]
+    lines += [f"  ERROR {line}" for line in failures(records, "error")]
     lines += [f"  skip x{n}: {reason}" for reason, n in skip_reasons(records)]
     return lines
 

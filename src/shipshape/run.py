@@ -19,6 +19,7 @@ import httpx
 from docker.models.containers import Container
 
 from shipshape.errors import PropertyFailed
+from shipshape.waiting import poll
 
 LOOPBACK = "127.0.0.1"
 
@@ -65,6 +66,12 @@ class RunOptions:
             optional["nano_cpus"] = int(self.cpu_limit * 1e9)
         kwargs.update({key: value for key, value in optional.items() if value})
         return kwargs
+
+
+@dataclass(frozen=True)
+class Ready:
+    how: str  # healthy | http | http-healthcheck-failing | exited
+    seconds: float
 
 
 @dataclass
@@ -144,6 +151,10 @@ class RunningContainer:
             time.sleep(0.1)
         return False
 
+    def wait_exited(self, within_s: float) -> bool:
+        """Whether the container has exited within `within_s` seconds."""
+        return poll(lambda: True if self.status() in ("exited", "dead") else None, within_s) is True
+
     def wait_healthy(self, within_s: float, poll_s: float = 0.1) -> float | None:
         """Seconds until the engine reports `healthy`, or None by the deadline."""
         started = time.monotonic()
@@ -157,10 +168,42 @@ class RunningContainer:
         return None
 
     def answers(self, path: str) -> bool:
+        """Whether the server answers `path` at all (any status below 500)."""
         try:
-            return httpx.get(self.url(path), timeout=1.0).is_success
+            return httpx.get(self.url(path), timeout=1.0).status_code < 500
         except (httpx.HTTPError, RuntimeError):
             return False
+
+    def wait_ready_under(
+        self, path: str, within_s: float, *, healthcheck: bool, grace_s: float
+    ) -> Ready | None:
+        """How and when the server became ready, or None (exited, or the budget ran out).
+
+        Without a HEALTHCHECK, ready is an HTTP answer on `path`. With one,
+        ready is `healthy`; but once the server answers, the HEALTHCHECK
+        gets `grace_s` to agree, and after that the answer is taken instead
+        (a HEALTHCHECK that never passes is `healthy`'s failure).
+        """
+        started = time.monotonic()
+        answering_since: float | None = None
+
+        def probe() -> Ready | None:
+            nonlocal answering_since
+            if self.status() in ("exited", "dead"):
+                return Ready("exited", time.monotonic() - started)
+            now = time.monotonic()
+            if healthcheck and self.health_status() == "healthy":
+                return Ready("healthy", now - started)
+            if answering_since is None and self.answers(path):
+                answering_since = now
+            if answering_since is not None and not healthcheck:
+                return Ready("http", now - started)
+            if answering_since is not None and now - answering_since >= grace_s:
+                return Ready("http-healthcheck-failing", answering_since - started)
+            return None
+
+        ready = poll(probe, within_s)
+        return None if ready is None or ready.how == "exited" else ready
 
     def wait_http(self, path: str, within_s: float) -> float | None:
         """Seconds until `path` answers 2xx on the published port, or None."""

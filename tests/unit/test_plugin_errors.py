@@ -1,4 +1,8 @@
-"""Bad input is one clear line, never a traceback."""
+"""Bad input is one clear line, never a traceback.
+
+The cases that need a live engine (checking a manifest sweeps it first) are
+in tests/acceptance/test_plugin_errors_engine.py.
+"""
 
 from __future__ import annotations
 
@@ -36,15 +40,3 @@ def test_no_engine_is_one_line_and_a_usage_error(project: pytest.Pytester, monke
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
-
-def test_manifest_typo_is_one_line_naming_file_and_line(
-    project: pytest.Pytester, monkeypatch
-) -> None:
-    project.path.joinpath("shipshape.yaml").write_text(MANIFEST)
-    # Collection needs the engine's platform; a typo must be reported even so.
-    result = project.runpytest_subprocess("shipshape.yaml", "-p", "no:cacheprovider")
-    output = result.stdout.str()
-    assert (
-        "shipshape.yaml:8: unknown parameter 'uidd' of property 'user'; allowed: uid, gid" in output
-    )
-    assert "Traceback" not in output

@@ -55,7 +55,7 @@ def test_table_has_a_row_per_target_and_columns_in_registry_order() -> None:
 
 def test_summary_counts_failures_and_skip_reasons() -> None:
     text = "\n".join(summary_lines(RECORDS, tuple(REGISTRY)))
-    assert "1 passed, 1 failed, 1 skipped property checks over 1 target(s)" in text
+    assert "1 passed, 1 failed, 1 skipped, 0 harness errors over 1 target(s)" in text
     assert "FAIL fastapi/minimal/3.15/linux/amd64::user: user: the image sets no USER" in text
     assert "skip x1: not checked: the image did not build" in text
 
@@ -151,7 +151,7 @@ def test_compiled_share() -> None:
         entry(f"{site}/__pycache__/a.cpython-315.pyc"),
         entry(f"{site}/b.py"),
     ]
-    assert env.compiled_share(entries, "/app/.venv", "3.15") == (1, 2)
+    assert env.compiled_share(entries, "/app/.venv", "cpython-315") == (1, 2)
 
 
 def test_secret_like_env() -> None:

@@ -22,7 +22,7 @@ def check(subject: Subject, params: Params) -> Measured:
         stack.up(params.within_s * subject.time_scale)
 
         def health() -> int:
-            return stack.get(params.app_service, params.app_port, subject.health_path).status_code
+            return stack.get(params.app_service, params.app_port, params.health_path).status_code
 
         def await_health(status: int, failure: str) -> float:
             seconds = wait_for(lambda: health() == status, budget)

@@ -38,7 +38,7 @@ def check(subject: Subject, params: Params) -> Measured:
         if problems:
             raise PropertyFailed("compose-healthy: " + "; ".join(problems))
         seconds = stack.up(params.within_s * subject.time_scale)
-        response = stack.get(params.app_service, params.app_port, subject.health_path)
+        response = stack.get(params.app_service, params.app_port, params.health_path)
         report = response.json()
         if (
             response.status_code != 200

@@ -42,7 +42,7 @@ def check(subject: Subject, params: ComposeParams) -> Measured:
             raise PropertyFailed(f"compose-isolated: the two stacks share {urls}")
         for stack in stacks:
             if (
-                stack.get(params.app_service, params.app_port, subject.health_path).status_code
+                stack.get(params.app_service, params.app_port, params.health_path).status_code
                 != 200
             ):
                 raise PropertyFailed(f"compose-isolated: stack {stack.project} is not healthy")

@@ -15,19 +15,22 @@ from shipshape.subject import Subject
 @dataclass(frozen=True)
 class Params:
     required: tuple[str, ...] = ("PYTHONUNBUFFERED=1", "PYTHONDONTWRITEBYTECODE=1")
-    venv: str = "/app/.venv"
+    # The virtualenv that must come first on PATH; None: the image's own
+    # (VIRTUAL_ENV, or a PATH entry beside a pyvenv.cfg), if it has one.
+    venv: str | None = None
     # Text the app prints to stdout at start-up; it must reach `docker logs`
     # while the server runs (block-buffered stdout would hold it back).
-    startup_line: str | None = "app starting"
+    # None: the app prints nothing known, so only the ENV is checked.
+    startup_line: str | None = None
     startup_within_s: float = 10.0
-    # Share of the venv's .py files that must have a .pyc for this Python.
-    min_compiled: float = 0.95
+    # Share of the venv's .py files that must have a .pyc for this Python
+    # (0: precompiling is not promised).
+    min_compiled: float = 0.0
 
 
-def compiled_share(entries: list[Entry], venv: str, python: str) -> tuple[int, int]:
-    """(compiled, total) .py files in the venv's site-packages."""
+def compiled_share(entries: list[Entry], venv: str, tag: str) -> tuple[int, int]:
+    """(compiled, total) .py files in the venv's site-packages; `tag` e.g. cpython-315."""
     prefix = venv.strip("/") + "/lib/"
-    tag = "cpython-" + python.replace(".", "")
     paths = {e.path for e in entries if e.path.startswith(prefix)}
     sources = [p for p in paths if p.endswith(".py") and "/site-packages/" in p]
     compiled = 0
@@ -67,12 +70,16 @@ def check(subject: Subject, params: Params) -> str:
     missing = [item for item in params.required if item not in env]
     if missing:
         raise PropertyFailed(f"env: the image does not set {', '.join(missing)}")
+    venv = params.venv or subject.venv()
+    if venv is None:
+        return f"no virtualenv (system site-packages){value}"
     path = next((e.split("=", 1)[1] for e in env if e.startswith("PATH=")), "")
-    venv_bin = params.venv.rstrip("/") + "/bin"
+    venv_bin = venv.rstrip("/") + "/bin"
     if path.split(":")[0] != venv_bin:
         raise PropertyFailed(f"env: PATH starts with {path.split(':')[0]!r}, expected {venv_bin}")
-
-    compiled, total = compiled_share(subject.files(), params.venv, subject.target.python)
+    if not params.min_compiled:
+        return f"{venv} first on PATH{value}"
+    compiled, total = compiled_share(subject.files(), venv, subject.python_tag())
     share = compiled / total if total else 0.0
     if share < params.min_compiled:
         raise PropertyFailed(

@@ -19,8 +19,8 @@ class Params:
 class Expected:
     port: int
     path: str
-    uid: int
-    gid: int
+    uid: int | None
+    gid: int | None
     stop_budget_s: float
     exposed_ports: tuple[int, ...]
 
@@ -56,13 +56,14 @@ def drift(facts: PodFacts, expected: Expected) -> list[str]:
 
 
 def check(subject: Subject, params: Params) -> str:
-    user, sigterm = subject.params("user"), subject.params("sigterm")
-    exposed = subject.image_attrs()["Config"].get("ExposedPorts") or {}
+    sigterm = subject.params("sigterm")
+    user = subject.image_user()
+    exposed = subject.image_config().get("ExposedPorts") or {}
     expected = Expected(
         port=subject.port,
         path=subject.health_path,
-        uid=user.uid if user else 10001,
-        gid=user.gid if user else 10001,
+        uid=user.uid,
+        gid=user.gid,
         stop_budget_s=sigterm.within_s if sigterm else 5.0,
         exposed_ports=tuple(int(p.split("/")[0]) for p in exposed),
     )

@@ -15,8 +15,10 @@ ANY_ADDRESSES = {"00000000", "00000000000000000000000000000000"}
 @dataclass(frozen=True)
 class Params:
     port: int = 8000
-    path: str = "/health"
-    status: int = 200
+    # The route to ask and the status it must answer; without a path the
+    # root is asked and any HTTP answer below 500 proves a server listens.
+    path: str | None = None
+    status: int | None = None
 
 
 def listening_addresses(proc_net: str, port: int) -> set[str]:
@@ -55,16 +57,19 @@ def check(subject: Subject, params: Params) -> str:
             f"listen: the server listens on {shown} only, expected 0.0.0.0:{params.port}: "
             "a published port cannot reach it"
         )
-    url = container.url(params.path)
+    url = container.url(params.path or "/")
     try:
         response = httpx.get(url, timeout=5.0)
     except httpx.HTTPError as exc:
         raise PropertyFailed(f"listen: GET {url} failed: {exc!r}") from None
-    if response.status_code != params.status:
+    expected = params.status or (200 if params.path else None)
+    if expected is not None and response.status_code != expected:
         raise PropertyFailed(
-            f"listen: GET {url} answered {response.status_code}, expected {params.status}"
+            f"listen: GET {url} answered {response.status_code}, expected {expected}"
         )
-    return f"0.0.0.0:{params.port}"
+    if expected is None and response.status_code >= 500:
+        raise PropertyFailed(f"listen: GET {url} answered {response.status_code}, a server error")
+    return f"0.0.0.0:{params.port}, GET {params.path or '/'} {response.status_code}"
 
 
 PROPERTY = Property("listen", "serves HTTP on 0.0.0.0:8000", Params, check)

@@ -36,7 +36,9 @@ class Params:
         ".git/config",
         "tests/test_canary.py",
         ".venv/pyvenv.cfg",
-        "app/__pycache__/canary.cpython-315.pyc",
+        # {tag}: the image's own CPython tag (cpython-313...), so the file
+        # looks like bytecode its interpreter would load.
+        "app/__pycache__/canary.{tag}.pyc",
     )
     secret_env_name: str = r"(?i)(TOKEN|SECRET|PASSW(OR)?D|API_?KEY|PRIVATE_?KEY|CREDENTIAL)"
 
@@ -55,7 +57,8 @@ def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
     # runs probing the same template remove each other's image.
     tag = f"shipshape/leak-probe:{subject.plan().digest[:12]}-{canary[-8:]}"
     with app_copy(subject.target.app.path) as app, tempfile.TemporaryDirectory() as tmp:
-        for relative in params.planted:
+        for planted in params.planted:
+            relative = planted.format(tag=subject.python_tag())
             (app / relative).parent.mkdir(parents=True, exist_ok=True)
             (app / relative).write_text(f"CANARY={canary}\n")
         secret_file = Path(tmp) / "secret"

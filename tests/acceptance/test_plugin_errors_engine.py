@@ -1,0 +1,43 @@
+"""Bad input is one clear line, never a traceback: the cases that need an engine.
+
+Checking a manifest connects to the engine first (the start-up sweep of
+resources left by dead runs), so a manifest typo is only reached with a
+live engine; tests/unit/test_plugin_errors.py has the engine-free cases.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+MANIFEST = """\
+apps:
+  web: {path: app}
+variants:
+  prod:
+    dockerfile: Dockerfile
+    apps: [web]
+    properties:
+      user: {uidd: 1}
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.mkdir("app")
+    pytester.path.joinpath("app", "uv.lock").write_text("version = 1\n")
+    pytester.path.joinpath("Dockerfile").write_text("FROM python:3.15-slim\n")
+    return pytester
+
+
+@pytest.mark.engine
+def test_manifest_typo_is_one_line_naming_file_and_line(
+    project: pytest.Pytester, monkeypatch
+) -> None:
+    project.path.joinpath("shipshape.yaml").write_text(MANIFEST)
+    # Collection needs the engine's platform; a typo must be reported even so.
+    result = project.runpytest_subprocess("shipshape.yaml", "-p", "no:cacheprovider")
+    output = result.stdout.str()
+    assert (
+        "shipshape.yaml:8: unknown parameter 'uidd' of property 'user'; allowed: uid, gid" in output
+    )
+    assert "Traceback" not in output
