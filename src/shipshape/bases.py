@@ -6,6 +6,16 @@ A company mirror or this project's offline stand-ins replace a template's
 
 Lines after a `[linux/arm64]` header apply to that platform only (a
 stand-in is built per architecture); lines before any header apply to all.
+
+`official=!reason` declares that an image cannot be had on this machine at
+all (no Alpine image without a registry): targets needing it are skipped
+with that reason, counted in the report. Any other base that cannot be had
+makes the build fail, with the registry's error in the build log: a
+misspelled FROM or a registry outage never turns into a skip.
+
+A digest-pinned reference (`python:3.15-slim@sha256:...`) that has no line
+of its own takes its tag's substitute: a mirror holds the same digest, and
+the stand-ins of an offline machine are the declared replacement anyway.
 """
 
 from __future__ import annotations
@@ -21,7 +31,7 @@ ANY_PLATFORM = ""
 
 @dataclass(frozen=True)
 class BaseMap:
-    # platform ("" = any) -> official -> substitute
+    # platform ("" = any) -> official -> substitute, or "!reason" (unavailable)
     substitutes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     source: Path | None = None
 
@@ -31,17 +41,27 @@ class BaseMap:
             **self.substitutes.get(platform, {}),
         }
 
+    def _line(self, ref: str, platform: str) -> str | None:
+        mapping = self.for_platform(platform)
+        return mapping.get(ref) or mapping.get(ref.partition("@")[0])
+
     def resolve(self, ref: str, platform: str = ANY_PLATFORM) -> str:
         """The image that is really used for `ref` on `platform`."""
-        return self.for_platform(platform).get(ref, ref)
+        line = self._line(ref, platform)
+        return line if line and not line.startswith("!") else ref
+
+    def unavailable(self, ref: str, platform: str = ANY_PLATFORM) -> str | None:
+        """Why `ref` cannot be had on this machine, when the bases file says so."""
+        line = self._line(ref, platform)
+        return line[1:].strip() if line and line.startswith("!") else None
 
     def build_context_args(self, refs: Iterable[str], platform: str = ANY_PLATFORM) -> list[str]:
         """`--build-context` flags for those of `refs` that have a substitute."""
-        mapping = self.for_platform(platform)
         args: list[str] = []
         for ref in dict.fromkeys(refs):
-            if ref in mapping:
-                args += ["--build-context", f"{ref}=docker-image://{mapping[ref]}"]
+            substitute = self.resolve(ref, platform)
+            if substitute != ref:
+                args += ["--build-context", f"{ref}=docker-image://{substitute}"]
         return args
 
 

@@ -225,37 +225,6 @@ def stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:
     return staged
 
 
-def unavailable_bases(plan: BuildPlan, options: BuildOptions, client: docker.DockerClient) -> str:
-    """Why a base image cannot be had here ('' when every base can).
-
-    A base is fine when it (or its substitute) is in the engine's image
-    store, or when its registry answers. The Alpine variant, for one, cannot
-    be built on machines that reach no registry: it is skipped with this
-    reason, which the report counts.
-    """
-    for base in plan.bases:
-        ref = options.bases.resolve(base, plan.target.platform)
-        if image_exists(client, ref):
-            continue
-        try:
-            done = subprocess.run(
-                ["docker", "buildx", "imagetools", "inspect", ref],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return f"base image {ref} is not available: not local, and its registry timed out"
-        if done.returncode != 0:
-            reason = (done.stderr.strip().splitlines() or ["no answer"])[-1][:140]
-            return (
-                f"base image {ref} is not available here: not in the local image store, no "
-                f"substitute in the bases file, and its registry cannot be reached ({reason})"
-            )
-    return ""
-
-
 def image_exists(client: docker.DockerClient, tag: str) -> bool:
     try:
         client.images.get(tag)

@@ -41,8 +41,9 @@ VARIANT_KEYS = ("dockerfile", "apps", "target", "description", *COMMON_KEYS)
 class App:
     name: str
     path: Path
-    # The file whose absence makes the app unbuildable (uv.lock for uv apps).
-    lockfile: str = "uv.lock"
+    # The file whose absence makes the app unbuildable (uv.lock for uv apps);
+    # None: the app pins nothing (a property may say so).
+    lockfile: str | None = "uv.lock"
     # What this app needs from any template, e.g. BUILD_DEPS for a C extension.
     build_args: Mapping[str, str] = field(default_factory=dict)
 
@@ -244,8 +245,11 @@ def _load_apps(path: Path, node: yaml.Node | None, folder: Path) -> dict[str, Ap
         app_path = _resolve(folder, _str(path, fields["path"], f"apps.{name}.path"))
         if not app_path.is_dir():
             raise _Where(path, fields["path"]).error(f"apps.{name}.path: no folder {app_path}")
-        lockfile = _str(path, fields["lockfile"], "lockfile") if "lockfile" in fields else "uv.lock"
-        if not (app_path / lockfile).is_file():
+        lockfile: str | None = "uv.lock"
+        if "lockfile" in fields:
+            node = fields["lockfile"]
+            lockfile = None if _is_null(node) else _str(path, node, f"apps.{name}.lockfile")
+        if lockfile is not None and not (app_path / lockfile).is_file():
             raise _Where(path, fields["path"]).error(
                 f"apps.{name}: {app_path / lockfile} is missing (the app must commit its lock file)"
             )

@@ -27,11 +27,11 @@ from shipshape.build import (
     build_image,
     image_exists,
     plan_build,
-    unavailable_bases,
 )
 from shipshape.engine import RunIdentity
 from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, image_entries
+from shipshape.infer import Inference, infer
 from shipshape.manifest import Target
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
@@ -95,11 +95,13 @@ class Subject:
         return self._plan
 
     def build(self) -> BuiltImage:
-        """The build's outcome; NotChecked when a base image cannot be had here."""
+        """The build's outcome; NotChecked when the bases file declares a base unavailable."""
         if self._built is None and not image_exists(self.client, self.plan().tag):
-            missing = unavailable_bases(self.plan(), self.build_options, self.client)
-            if missing:
-                raise NotChecked(missing)
+            platform = self.target.platform
+            for ref in self.plan().bases:
+                reason = self.build_options.bases.unavailable(ref, platform)
+                if reason:
+                    raise NotChecked(f"base image {ref} is unavailable on this machine: {reason}")
         if self._built is None:
             self._built = build_image(self.plan(), self.build_options, self.client, self.progress)
         return self._built
@@ -108,11 +110,17 @@ class Subject:
         """The built image, or NotChecked when it did not build."""
         built = self.build()
         if not built.ok:
-            raise NotChecked("the image did not build (see the build property)")
+            raise NotChecked("the image did not build (build failed)")
         return built
 
     def image_attrs(self) -> dict[str, Any]:
         return self.client.images.get(self.image().tag).attrs
+
+    def inference(self) -> Inference:
+        """What the Dockerfile and its context say (the install step, the app module...)."""
+        return infer(
+            self.target.variant.dockerfile, self.target.app.path, self.target.variant.target
+        )
 
     def image_config(self) -> dict[str, Any]:
         """The image's run configuration: User, Env, Cmd, Entrypoint, Healthcheck..."""

@@ -19,10 +19,16 @@ CACHED = re.compile(r"^#(?P<n>\d+) CACHED$")
 
 @dataclass(frozen=True)
 class Params:
-    # The first of these that the app has is the one changed.
-    source_files: tuple[str, ...] = ("app/main.py", "src/app/main.py")
-    # Text that identifies the dependency-install step in the Dockerfile.
-    install_step: str = "--no-install-project"
+    # The first of these that the app has is the one changed; empty: the
+    # server's app module, else the context's first .py (`shipshape.infer`).
+    source_files: tuple[str, ...] = ()
+    # Text of the dependency-install step as BuildKit shows it; None: the
+    # Dockerfile's first RUN that installs (uv sync, pip install, ...).
+    install_step: str | None = None
+
+
+def _same_words(text: str) -> str:
+    return " ".join(text.split())
 
 
 def steps(log: str) -> tuple[dict[str, str], set[str]]:
@@ -39,10 +45,17 @@ def steps(log: str) -> tuple[dict[str, str], set[str]]:
 
 def check(subject: Subject, params: Params) -> str:
     subject.image()  # the first build fills the cache
+    inference = subject.inference()
+    install_step = params.install_step or inference.install_step.value
+    if install_step is None:
+        raise PropertyFailed(f"cache: {inference.install_step.source}: nothing to keep cached")
+    wanted = params.source_files or (
+        (str(inference.source_file.value),) if inference.source_file.value else ()
+    )
     with app_copy(subject.target.app.path) as app:
-        source = next((app / f for f in params.source_files if (app / f).is_file()), None)
+        source = next((app / f for f in wanted if (app / f).is_file()), None)
         if source is None:
-            raise NotChecked(f"cache: the app has none of {list(params.source_files)} to change")
+            raise PropertyFailed(f"cache: the build context has none of {list(wanted)} to change")
         # Unique per run: a change BuildKit has seen before would hit its cache.
         source.write_text(
             source.read_text() + f"\n# shipshape cache probe {secrets.token_hex(8)}\n"
@@ -51,9 +64,9 @@ def check(subject: Subject, params: Params) -> str:
     if not probe.ok:
         raise PropertyFailed(f"cache: the rebuild failed\n{tail(probe.log)}")
     described, cached = steps(probe.log)
-    install = [n for n, what in described.items() if params.install_step in what]
+    install = [n for n, what in described.items() if _same_words(install_step) in _same_words(what)]
     if not install:
-        raise PropertyFailed(f"cache: no build step contains {params.install_step!r}")
+        raise PropertyFailed(f"cache: no build step contains {install_step!r}")
     rerun = [described[n] for n in install if n not in cached]
     if rerun:
         raise PropertyFailed(
