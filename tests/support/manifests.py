@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
+from shipshape.build import vcs_facts
+
 K8S_PARAMS = ("hardened", "k8s-consistent")
 # The compose-* properties and the manifest parameter naming each file they read.
 COMPOSE_FILES = {
@@ -65,6 +67,8 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
         shutil.copytree(app["path"], copy, ignore=shutil.ignore_patterns(".venv", "__pycache__"))
         for relative, replacements in spec["app_replace"].items():
             (copy / relative).write_text(mutate((copy / relative).read_text(), replacements))
+        # The copy is outside git: it keeps its original's revision labels.
+        app["build_args"] = {**vcs_facts(Path(app["path"])), **app.get("build_args", {})}
         app["path"] = str(copy)
     properties = dict(variant.get("properties") or {})
     if "k8s_replace" in spec:

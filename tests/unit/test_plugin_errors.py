@@ -39,4 +39,3 @@ def test_no_engine_is_one_line_and_a_usage_error(project: pytest.Pytester, monke
         "ERROR: no Docker engine reachable at unix:///nonexistent/docker.sock"
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
-
