@@ -66,6 +66,23 @@ class Harness:
             text=True,
         )
 
+    def verify(self, dockerfile_or_folder: Path, report: Path, *extra: str) -> HarnessRun:
+        """Zero-config `shipshape verify PATH`, in a child process, as a user would run it."""
+        command = [sys.executable, "-m", "shipshape.cli", "verify", str(dockerfile_or_folder)]
+        command += ["--shipshape-json", str(report), *extra]
+        if self.bases:
+            command += ["--shipshape-bases", str(self.bases)]
+        child = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        try:
+            output, _ = child.communicate(timeout=900)
+        finally:
+            child.kill()
+        records = read_json(report) if report.exists() else []
+        left_behind = engine.owned_by(engine.connect(), child.pid)
+        return HarnessRun(child.returncode, output, records, left_behind)
+
     def run(self, manifest: Path, *extra: str) -> HarnessRun:
         child = self.start(manifest, *extra)
         try:

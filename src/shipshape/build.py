@@ -27,7 +27,7 @@ from docker.utils.build import exclude_paths
 from filelock import FileLock
 
 from shipshape.bases import BaseMap
-from shipshape.dockerfile import external_bases, final_base, parse_stages
+from shipshape.dockerfile import Dockerfile, parse
 from shipshape.manifest import Target
 
 STAGED_DOCKERFILE = "Dockerfile"
@@ -57,9 +57,25 @@ class BuildPlan:
     dockerfile_text: str
     dockerignore_text: str | None
     build_args: Mapping[str, str]
-    bases: tuple[str, ...]  # official names, as the FROM lines use them
-    runtime_base: str | None  # official name of the final stage's base
+    # Official names of every image the build pulls (FROM, COPY --from,
+    # RUN --mount from=), as the Dockerfile writes them after ARG expansion.
+    bases: tuple[str, ...]
+    runtime_base: str | None  # official name of the built stage's base
     digest: str
+
+    @property
+    def dockerfile(self) -> Dockerfile:
+        """The Dockerfile as this plan's build args and platform make it.
+
+        Parsed on each use, not stored: probe builds copy a plan with other
+        build args, which may name other images.
+        """
+        return parse(
+            self.dockerfile_text,
+            self.build_args,
+            source=str(self.target.variant.dockerfile),
+            platform=self.target.platform,
+        )
 
     @property
     def tag(self) -> str:
@@ -139,8 +155,10 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
     if ignore_text is None and (target.app.path / ".dockerignore").is_file():
         ignore_text = (target.app.path / ".dockerignore").read_text(encoding="utf-8")
     args = build_args_for(target, options)
-    stages = parse_stages(dockerfile_text, args)
-    bases = tuple(external_bases(stages))
+    dockerfile = parse(
+        dockerfile_text, args, source=str(variant.dockerfile), platform=target.platform
+    )
+    bases = tuple(dockerfile.image_references(variant.target))
 
     digest = hashlib.sha256()
 
@@ -166,7 +184,7 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
         dockerignore_text=ignore_text,
         build_args=args,
         bases=bases,
-        runtime_base=final_base(stages, variant.target),
+        runtime_base=dockerfile.final_base(variant.target),
         digest=digest.hexdigest(),
     )
 
@@ -201,7 +219,11 @@ def buildx_command(
             "--cache-to",
             f"{options.layer_cache},mode=max",
         ]
-    command += options.bases.build_context_args(plan.bases, target.platform)
+    # Named contexts replace COPY --from and RUN --mount from= images as
+    # well as FROM ones. From the plan's own build args: a probe's may
+    # name other images than plan.bases.
+    images = plan.dockerfile.image_references(target.variant.target)
+    command += options.bases.build_context_args(images, target.platform)
     command.append(str(context or target.app.path))
     return command
 

@@ -149,7 +149,7 @@ def _env_value(model: Dockerfile, target: str | None, name: str) -> tuple[str, s
     for instruction in reversed(model.instructions(target, "ENV")):
         for key, value in env_pairs(instruction.arguments):
             if key == name:
-                return value, _where(Path("Dockerfile"), instruction)
+                return value, _where(Path(model.source), instruction)
     return None
 
 
@@ -198,11 +198,11 @@ def infer_port(
     env_port = _env_value(model, target, "PORT")
     if env_port and env_port[0].isdigit():
         return Inferred(int(env_port[0]), f"ENV PORT ({env_port[1]})")
-    exposed = [i for i in model.instructions(target, "EXPOSE")]
+    exposed = model.instructions(target, "EXPOSE")
     if exposed:
         first = exposed[-1].arguments.split()[0].split("/")[0]
         if first.isdigit():
-            return Inferred(int(first), _where(Path("Dockerfile"), exposed[-1]))
+            return Inferred(int(first), _where(Path(model.source), exposed[-1]))
     if name in SERVERS:
         return Inferred(SERVERS[name], f"{name}'s default port")
     return Inferred(8000, "nothing says: assumed 8000")
