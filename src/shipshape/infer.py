@@ -25,9 +25,14 @@ INITS = {"tini", "tini-static", "dumb-init", "catatonit"}
 SHELLS = {"sh", "bash", "dash", "ash"}
 RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch"}
 LOCKFILES = ("uv.lock", "poetry.lock", "pdm.lock", "requirements.txt")
-# A dependency install, as people write it.
-INSTALL = re.compile(
-    r"\b(uv\s+sync|uv\s+pip\s+install|pip3?\s+install|poetry\s+install|pdm\s+(install|sync))\b"
+# A dependency install, as people write it: from a lock or requirements
+# first; a bare `pip install <tool>` (poetry, uv) only when nothing else is.
+INSTALLS = (
+    re.compile(
+        r"\b(uv\s+sync|poetry\s+install|pdm\s+(install|sync)|pipenv\s+install"
+        r"|(uv\s+)?pip3?\s+install\b[^&;|]*(\s-r\s*|--requirement|\s\.(\s|$)|--prefix))"
+    ),
+    re.compile(r"\b(uv\s+pip\s+install|pip3?\s+install)\b"),
 )
 HEALTH_URL = re.compile(r"https?://[^/\s'\"]+(/[^\s'\")]*)")
 PORT_FLAGS = ("--port", "-p")
@@ -243,14 +248,14 @@ def infer_lockfile(context: Path) -> Inferred:
 
 
 def infer_install_step(model: Dockerfile, dockerfile: Path) -> Inferred:
-    """The first RUN that installs dependencies, in any stage."""
-    for stage in model.stages:
-        for instruction in stage.instructions:
-            if instruction.keyword == "RUN":
-                text = " ".join([instruction.arguments, *instruction.heredocs])
-                if match := INSTALL.search(text):
-                    words = _install_words(match[0], text)
-                    return Inferred(words, _where(dockerfile, instruction))
+    """The first RUN that installs the dependencies, in any stage."""
+    runs = [i for stage in model.stages for i in stage.instructions if i.keyword == "RUN"]
+    for pattern in INSTALLS:
+        for instruction in runs:
+            text = " ".join([instruction.arguments, *instruction.heredocs])
+            if match := pattern.search(text):
+                words = _install_words(match[0].split()[0], text[match.start() :])
+                return Inferred(words, _where(dockerfile, instruction))
     return Inferred(None, "no RUN installs dependencies (uv sync, pip install, poetry install)")
 
 

@@ -110,6 +110,11 @@ class RunningContainer:
         health = self.reload()["State"].get("Health")
         return health["Status"] if health else None
 
+    def health_failures(self) -> int:
+        """How many HEALTHCHECK probes have failed so far."""
+        health = self.reload()["State"].get("Health") or {}
+        return sum(1 for e in health.get("Log") or [] if e.get("ExitCode") != 0)
+
     def health_log_tail(self, entries: int = 3) -> str:
         health = self.reload()["State"].get("Health") or {}
         log = health.get("Log") or []

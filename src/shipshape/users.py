@@ -57,6 +57,8 @@ def resolve_user(spec: str, read_file: ReadFile) -> ImageUser:
         fields = _entry(passwd, user)
         uid = int(fields[2]) if fields and len(fields) > 3 else None
         primary_gid = int(fields[3]) if fields and len(fields) > 3 else None
+    if uid is None:
+        return ImageUser(spec, None, None)
     if group.isdigit():
         gid: int | None = int(group)
     elif group:

@@ -86,7 +86,8 @@ def check(subject: Subject, params: Params) -> Measured:
     how = {
         "healthy": "healthy",
         "http": "answers HTTP (no HEALTHCHECK)",
-        "http-healthcheck-failing": "answers HTTP; its HEALTHCHECK fails (see healthy)",
+        "http-healthcheck-failing": "answers HTTP; its HEALTHCHECK "
+        + ("fails (see healthy)" if container.health_failures() else "had not run yet"),
     }[ready.how]
     return Measured(f"{how} in {ready.seconds:.1f}s, restricted", {"seconds": ready.seconds})
 

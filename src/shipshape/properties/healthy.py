@@ -1,4 +1,10 @@
-"""healthy: a HEALTHCHECK is defined and the container reaches `healthy` in time."""
+"""healthy: a HEALTHCHECK is defined and the container reaches `healthy` in time.
+
+The budget is the manifest's `within_s` (shipshape's templates promise
+10 s). Without one, it is what the image's own HEALTHCHECK timing allows:
+its first probe comes after `interval` (or `start_interval` while starting),
+so interval + timeout + 10 s of start-up.
+"""
 
 from dataclasses import dataclass
 
@@ -6,29 +12,46 @@ from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Measured, Property, scaled
 from shipshape.subject import Subject
 
+NANOSECONDS = 1e9
+DOCKER_DEFAULT_INTERVAL_S = 30.0
+DOCKER_DEFAULT_TIMEOUT_S = 30.0
+START_UP_S = 10.0
+
 
 @dataclass(frozen=True)
 class Params:
-    within_s: float = 10.0
+    within_s: float | None = None
 
 
-def check(subject: Subject, params: Params) -> str:
-    healthcheck = subject.image_attrs()["Config"].get("Healthcheck") or {}
+def own_budget_s(healthcheck: dict) -> float:
+    """When a HEALTHCHECK's own timing lets the first probe pass, plus start-up time."""
+    interval = (
+        healthcheck.get("StartInterval")
+        or healthcheck.get("Interval")
+        or DOCKER_DEFAULT_INTERVAL_S * NANOSECONDS
+    )
+    timeout = healthcheck.get("Timeout") or DOCKER_DEFAULT_TIMEOUT_S * NANOSECONDS
+    return (interval + timeout) / NANOSECONDS + START_UP_S
+
+
+def check(subject: Subject, params: Params) -> Measured:
+    healthcheck = subject.image_config().get("Healthcheck") or {}
     test = healthcheck.get("Test") or []
     if not test or test == ["NONE"]:
         raise PropertyFailed("healthy: the image defines no HEALTHCHECK")
-    budget = params.within_s * subject.time_scale
+    within_s = params.within_s if params.within_s is not None else own_budget_s(healthcheck)
+    budget = within_s * subject.time_scale
     # A container of its own: time to healthy is measured from its start.
     container = subject.start()
     seconds = container.wait_healthy(budget)
     if seconds is None:
         raise PropertyFailed(
-            f"healthy: expected `healthy` within {scaled(subject, params.within_s)}, it was not "
+            f"healthy: expected `healthy` within {scaled(subject, within_s)}, it was not "
             f"(status: {container.health_status()})\n"
             f"--- health log (tail) ---\n{container.health_log_tail()}\n"
             f"--- container log (tail) ---\n{container.logs_tail()}"
         )
-    return Measured(f"{seconds:.1f}s of {scaled(subject, params.within_s)}", {"seconds": seconds})
+    return Measured(f"{seconds:.1f}s of {scaled(subject, within_s)}", {"seconds": seconds})
 
 
 PROPERTY = Property("healthy", "HEALTHCHECK defined and reaches healthy", Params, check)
