@@ -6,7 +6,14 @@ in tests/acceptance/test_plugin_errors_engine.py.
 
 from __future__ import annotations
 
+import dataclasses
+import json
+
 import pytest
+import requests
+
+from shipshape import engine
+from shipshape.properties import REGISTRY
 
 MANIFEST = """\
 apps:
@@ -39,3 +46,54 @@ def test_no_engine_is_one_line_and_a_usage_error(project: pytest.Pytester, monke
         "ERROR: no Docker engine reachable at unix:///nonexistent/docker.sock"
     )
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+class _VanishingEngine:
+    """A client whose engine answers until `vanish()`; then every call is refused."""
+
+    def __init__(self) -> None:
+        self.gone = False
+
+    def vanish(self) -> None:
+        self.gone = True
+
+    def ping(self) -> bool:
+        if self.gone:
+            raise requests.exceptions.ConnectionError("Connection refused")
+        return True
+
+
+def test_a_lost_engine_is_an_error_one_line_and_a_partial_report(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project.path.joinpath("shipshape.yaml").write_text(
+        MANIFEST.replace("user: {uidd: 1}", "user: {}\n      healthy: {}\n      listen: {}")
+    )
+    client = _VanishingEngine()
+
+    def engine_goes_away(subject: object, params: object) -> str:
+        client.vanish()
+        raise requests.exceptions.ConnectionError("('Connection aborted.', RemoteDisconnected())")
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise requests.exceptions.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(engine, "connect", lambda: client)
+    monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
+    monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
+    monkeypatch.setattr(engine, "remove_run", refused)
+    monkeypatch.setitem(
+        REGISTRY, "user", dataclasses.replace(REGISTRY["user"], check=engine_goes_away)
+    )
+    monkeypatch.setitem(
+        REGISTRY, "healthy", dataclasses.replace(REGISTRY["healthy"], check=refused)
+    )
+    report = project.path / "report.json"
+    result = project.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report))
+    output = result.stdout.str()
+    assert "Traceback" not in output
+    assert "user: harness error: the Docker engine went away during the run" in output
+    assert "shipshape property report" in output  # the partial report is still printed
+    statuses = {r["property"]: r["status"] for r in json.loads(report.read_text())}
+    assert statuses == {"user": "error"}, statuses  # the run stopped: nothing else judged
+    assert result.ret != pytest.ExitCode.OK
