@@ -19,9 +19,8 @@ import httpx
 from docker.models.containers import Container
 
 from shipshape.errors import PropertyFailed
+from shipshape.probe import LOOPBACK, Answer, LocalProbe, Probe
 from shipshape.waiting import poll
-
-LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -78,6 +77,7 @@ class Ready:
 class RunningContainer:
     container: Container
     port: int  # the container port that is published
+    probe: Probe = field(default_factory=LocalProbe)
 
     @property
     def short_id(self) -> str:
@@ -95,10 +95,18 @@ class RunningContainer:
         return None
 
     def url(self, path: str) -> str:
+        """The published URL, as messages name it (on the engine host when it is remote)."""
         port = self.host_port()
         if port is None:
             raise RuntimeError(f"container port {self.port} is not published on {LOOPBACK}")
-        return f"http://{LOOPBACK}:{port}{path}"
+        return f"http://{LOOPBACK}:{port}{path}{self.probe.where}"
+
+    def get(self, path: str, timeout: float = 5.0) -> Answer:
+        """GET `path` through the published port; httpx.HTTPError when nothing answers."""
+        port = self.host_port()
+        if port is None:
+            raise httpx.ConnectError(f"container port {self.port} is not published on {LOOPBACK}")
+        return self.probe.get(port, path, timeout)
 
     def status(self) -> str:
         return self.reload()["State"]["Status"]
@@ -109,11 +117,6 @@ class RunningContainer:
     def health_status(self) -> str | None:
         health = self.reload()["State"].get("Health")
         return health["Status"] if health else None
-
-    def health_failures(self) -> int:
-        """How many HEALTHCHECK probes have failed so far."""
-        health = self.reload()["State"].get("Health") or {}
-        return sum(1 for e in health.get("Log") or [] if e.get("ExitCode") != 0)
 
     def health_log_tail(self, entries: int = 3) -> str:
         health = self.reload()["State"].get("Health") or {}
@@ -175,8 +178,8 @@ class RunningContainer:
     def answers(self, path: str) -> bool:
         """Whether the server answers `path` at all (any status below 500)."""
         try:
-            return httpx.get(self.url(path), timeout=1.0).status_code < 500
-        except (httpx.HTTPError, RuntimeError):
+            return self.get(path, timeout=1.0).status_code < 500
+        except httpx.HTTPError:
             return False
 
     def wait_ready_under(
@@ -244,6 +247,7 @@ def start(
     port: int,
     labels: Mapping[str, str],
     options: RunOptions | None = None,
+    probe: Probe | None = None,
 ) -> RunningContainer:
     """Start `image` detached with `port` published on 127.0.0.1 (a random host port)."""
     container = client.containers.run(
@@ -253,4 +257,4 @@ def start(
         labels=dict(labels),
         **(options or RunOptions()).as_kwargs(),
     )
-    return RunningContainer(container, port)
+    return RunningContainer(container, port, probe or LocalProbe())

@@ -33,6 +33,7 @@ from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, image_entries
 from shipshape.infer import Inference, infer
 from shipshape.manifest import Target
+from shipshape.probe import EngineHostProbe, LocalProbe, Probe, engine_is_local
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
 
@@ -62,6 +63,7 @@ class Subject:
     _shared: RunningContainer | None = None
     _files: list[Entry] | None = None
     _user: ImageUser | None = None
+    _probe: Probe | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
     # ------------------------------------------------------------ settings
@@ -188,10 +190,24 @@ class Subject:
         if options.platform is None:
             options = RunOptions(**{**options.__dict__, "platform": self.target.platform})
         container = start(
-            self.client, self.image().tag, port=self.port, labels=self.labels(), options=options
+            self.client,
+            self.image().tag,
+            port=self.port,
+            labels=self.labels(),
+            options=options,
+            probe=self.probe(),
         )
         self._started.append(container)
         return container
+
+    def probe(self) -> Probe:
+        """How requests reach published ports: directly, or from the remote engine's host."""
+        if self._probe is None:
+            if engine_is_local(self.client.api.base_url):
+                self._probe = LocalProbe()
+            else:
+                self._probe = EngineHostProbe(self.client, self.image().tag, self.labels())
+        return self._probe
 
     def wait_ready(self, container: RunningContainer) -> bool:
         """Whether the server came up: healthy, or answering on its port.
@@ -211,5 +227,8 @@ class Subject:
     def close(self) -> None:
         for container in self._started:
             container.remove()
+        if self._probe is not None:
+            self._probe.close()
+            self._probe = None
         self._started.clear()
         self._shared = None

@@ -78,7 +78,7 @@ def check(subject: Subject, params: Params) -> Measured:
         )
     url = container.url(subject.health_path)
     try:
-        status = httpx.get(url, timeout=5.0).status_code
+        status = container.get(subject.health_path, timeout=5.0).status_code
     except httpx.HTTPError as exc:
         raise PropertyFailed(f"hardened: GET {url} failed under {flags}: {exc!r}") from None
     if status >= 500:
@@ -86,8 +86,8 @@ def check(subject: Subject, params: Params) -> Measured:
     how = {
         "healthy": "healthy",
         "http": "answers HTTP (no HEALTHCHECK)",
-        "http-healthcheck-failing": "answers HTTP; its HEALTHCHECK "
-        + ("fails (see healthy)" if container.health_failures() else "had not run yet"),
+        "http-healthcheck-failing": "answers HTTP; its HEALTHCHECK had not passed "
+        f"{HEALTHCHECK_GRACE_S:g}s later (see healthy)",
     }[ready.how]
     return Measured(f"{how} in {ready.seconds:.1f}s, restricted", {"seconds": ready.seconds})
 

@@ -59,7 +59,7 @@ def check(subject: Subject, params: Params) -> str:
         )
     url = container.url(params.path or "/")
     try:
-        response = httpx.get(url, timeout=5.0)
+        response = container.get(params.path or "/", timeout=5.0)
     except httpx.HTTPError as exc:
         raise PropertyFailed(f"listen: GET {url} failed: {exc!r}") from None
     expected = params.status or (200 if params.path else None)

@@ -45,7 +45,7 @@ def check(subject: Subject, params: Params) -> str:
         budget = params.within_s * subject.time_scale
         while time.monotonic() - started < budget:
             try:
-                if token in httpx.get(container.url(params.path), timeout=2.0).text:
+                if token in container.get(params.path, timeout=2.0).text:
                     return (
                         f"{time.monotonic() - started:.1f}s of {scaled(subject, params.within_s)}"
                     )

@@ -16,7 +16,7 @@ import httpx
 
 from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property, scaled
-from shipshape.subject import Subject
+from shipshape.subject import RunningContainer, Subject
 
 # The in-flight request must have reached the app before SIGTERM is sent.
 INFLIGHT_HEAD_START_S = 0.5
@@ -36,14 +36,14 @@ class Params:
 
 
 class _InflightRequest(threading.Thread):
-    def __init__(self, url: str) -> None:
+    def __init__(self, container: RunningContainer, path: str) -> None:
         super().__init__(daemon=True)
-        self.url = url
+        self.container, self.path = container, path
         self.outcome = "no answer"
 
     def run(self) -> None:
         try:
-            response = httpx.get(self.url, timeout=30.0)
+            response = self.container.get(self.path, timeout=30.0)
             self.outcome = f"HTTP {response.status_code}"
         except httpx.HTTPError as exc:
             self.outcome = f"{type(exc).__name__}: {exc}"
@@ -69,7 +69,7 @@ def check(subject: Subject, params: Params) -> Measured:
             raise NotChecked(
                 "the in-flight request cannot be sent: the port does not answer (listen failed)"
             )
-        inflight = _InflightRequest(container.url(params.inflight_path))
+        inflight = _InflightRequest(container, params.inflight_path)
         inflight.start()
         time.sleep(INFLIGHT_HEAD_START_S)
 

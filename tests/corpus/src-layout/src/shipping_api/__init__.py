@@ -1,0 +1,3 @@
+"""Shipping quotes API."""
+
+__version__ = "0.5.0"
