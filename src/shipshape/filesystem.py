@@ -7,13 +7,24 @@ wherever it was left: a `which gcc` in the container misses /usr/lib/gcc and
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import gzip
 import io
+import itertools
+import json
 import tarfile
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any, Generic, TypeVar, cast
 
 import docker
+import zstandard
+
+from shipshape.errors import PropertyFailed
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -71,38 +82,242 @@ def image_entries(
         container.remove(force=True)
 
 
-def _members_containing(layer: bytes, needle: bytes) -> Iterator[str]:
-    """Paths of the files in a layer tar whose content contains `needle`."""
-    with tarfile.open(fileobj=io.BytesIO(layer), mode="r:") as archive:
-        for member in archive:
-            handle = archive.extractfile(member) if member.isfile() else None
-            if handle is not None and needle in handle.read():
-                yield member.name
+# ------------------------------------------------------------------ saved image
+#
+# `docker save` writes the legacy layout (manifest.json, <id>/layer.tar) or an
+# OCI layout (index.json, blobs/sha256/...). The classic image store hands
+# out plain tar layers; the containerd image store (Docker 29's default)
+# hands out gzip or zstd compressed ones. Each blob is therefore recognised
+# by its magic bytes and read decompressed, one streamed pass, never holding
+# a whole layer in memory.
+
+_CHUNK = 1 << 20
+_JSON_LIMIT = 4 << 20  # manifests and configs are a few KB
+# Every layer media type holds ".tar": application/vnd.oci.image.layer.v1.tar
+# (+gzip, +zstd), application/vnd.docker.image.rootfs.diff.tar(.gzip).
+_LAYER_HINT = ".tar"
+_LEGACY_LAYER = "application/vnd.docker.image.rootfs.diff.tar"  # <id>/layer.tar: no media type
+_READ_ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error, zstandard.ZstdError)
+
+
+class _NeedleWatch:
+    """Whether `needle` went past in a stream of chunks (also across chunk boundaries)."""
+
+    def __init__(self, needle: bytes) -> None:
+        self.needle = needle
+        self.seen = False
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.seen or not chunk:
+            return
+        keep = len(self.needle) - 1  # what may hold the needle's start, from the chunk before
+        self.seen = self.needle in chunk or self.needle in self._tail + chunk[:keep]
+        self._tail = (self._tail + chunk[-keep:])[-keep:] if keep > 0 else b""
+
+    def watch(self, chunks: Iterable[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.feed(chunk)
+            yield chunk
+
+
+def _chunks_of(handle: IO[bytes]) -> Iterator[bytes]:
+    return iter(lambda: handle.read(_CHUNK), b"")
+
+
+def _contains(handle: IO[bytes], needle: bytes) -> bool:
+    """Whether a file holds `needle`, read a chunk at a time."""
+    watch = _NeedleWatch(needle)
+    for chunk in _chunks_of(handle):
+        watch.feed(chunk)
+        if watch.seen:
+            return True
+    return False
+
+
+def _format(head: bytes) -> str | None:
+    """What a blob is, from its first 512 bytes: "tar", "gzip", "zstd", or None."""
+    if head[:2] == b"\x1f\x8b":
+        return "gzip"
+    if head[:4] == b"\x28\xb5\x2f\xfd":
+        return "zstd"
+    if head[257:262] == b"ustar" or (len(head) == 512 and not head.strip(b"\0")):
+        return "tar"  # (an all-zero block: an empty layer's end-of-archive marker)
+    return None
+
+
+def _decompressed(stream: IO[bytes], fmt: str) -> IO[bytes]:
+    """The blob's tar, decompressed as it is read."""
+    if fmt == "gzip":
+        return gzip.GzipFile(fileobj=stream, mode="rb")
+    if fmt == "zstd":
+        reader = zstandard.ZstdDecompressor().stream_reader(stream, read_across_frames=True)
+        return cast(IO[bytes], reader)
+    return stream
+
+
+@dataclass
+class _Saved(Generic[T]):
+    """What one pass over an image's `docker save` stream found, blob by blob."""
+
+    names: list[str] = field(default_factory=list)  # every blob, in stream order
+    tars: dict[str, T] = field(default_factory=dict)  # blob read as a tar -> what read_tar said
+    unreadable: dict[str, str] = field(default_factory=dict)  # blob -> why it is no tar
+    docs: dict[str, Any] = field(default_factory=dict)  # small JSON blobs, parsed
+    raw_hits: set[str] = field(default_factory=set)  # blobs whose stored bytes hold the needle
+
+    def layers(self) -> dict[str, str]:
+        """Each layer blob the saved manifests list, with its media type."""
+        layers: dict[str, str] = {}
+        for image in _as_list(self.docs.get("manifest.json")):
+            sources = image.get("LayerSources") or {}
+            for name in image.get("Layers") or []:
+                source = sources.get("sha256:" + name.rsplit("/", 1)[-1]) or {}
+                layers[name] = source.get("mediaType", _LEGACY_LAYER)
+        pending = list((self.docs.get("index.json") or {}).get("manifests") or [])
+        visited: set[str] = set()
+        while pending:
+            name = _blob_name(pending.pop().get("digest", ""))
+            manifest = self.docs.get(name)
+            if name in visited or not isinstance(manifest, dict):
+                continue  # a platform the save left out, or seen already
+            visited.add(name)
+            pending += manifest.get("manifests") or []  # a nested index
+            for layer in manifest.get("layers") or []:
+                if _LAYER_HINT in layer.get("mediaType", ""):  # not an attestation's in-toto JSON
+                    layers[_blob_name(layer["digest"])] = layer["mediaType"]
+        return layers
+
+    def readable_layers(self) -> dict[str, str]:
+        """The layers, or PropertyFailed naming each one that could not be read as a tar."""
+        layers = self.layers()
+        problems = [
+            f"layer {name} ({media_type}) cannot be read: "
+            + self.unreadable.get(name, "it is not in the saved image")
+            + "; an unreadable layer is never passed"
+            for name, media_type in layers.items()
+            if name not in self.tars
+        ]
+        if problems:
+            raise PropertyFailed("\n".join(problems))
+        return layers
+
+
+def _as_list(doc: Any) -> list[dict[str, Any]]:
+    return [item for item in doc if isinstance(item, dict)] if isinstance(doc, list) else []
+
+
+def _blob_name(digest: str) -> str:
+    algorithm, _, encoded = digest.partition(":")
+    return f"blobs/{algorithm}/{encoded}"
+
+
+def _read_saved(
+    client: docker.DockerClient,
+    image: str,
+    read_tar: Callable[[tarfile.TarFile], T],
+    needle: bytes | None = None,
+) -> _Saved[T]:
+    """One streamed pass over `docker save`: each layer through `read_tar`, decompressed.
+
+    With a `needle`, every blob's stored bytes are searched for it as well
+    (what the JSON blobs are searched by).
+    """
+    saved: _Saved[T] = _Saved()
+    stream = io.BufferedReader(_ChunkStream(client.images.get(image).save()), buffer_size=_CHUNK)
+    with tarfile.open(fileobj=stream, mode="r|") as archive:
+        for blob in archive:
+            handle = archive.extractfile(blob) if blob.isfile() else None
+            if handle is not None:
+                _read_blob(saved, blob.name.removeprefix("./"), blob.size, handle, read_tar, needle)
+    return saved
+
+
+def _read_blob(
+    saved: _Saved[T],
+    name: str,
+    size: int,
+    handle: IO[bytes],
+    read_tar: Callable[[tarfile.TarFile], T],
+    needle: bytes | None,
+) -> None:
+    saved.names.append(name)
+    head = handle.read(512)
+    chunks: Iterator[bytes] = itertools.chain([head], _chunks_of(handle))
+    watch = _NeedleWatch(needle) if needle is not None else None
+    if watch is not None:
+        chunks = watch.watch(chunks)
+    fmt = _format(head)
+    if fmt is None:
+        saved.unreadable[name] = f"not a tar, gzip or zstd stream (it starts {head[:8].hex(' ')})"
+        if size <= _JSON_LIMIT and head.lstrip()[:1] in (b"{", b"["):
+            with contextlib.suppress(ValueError):
+                saved.docs[name] = json.loads(b"".join(chunks))
+    else:
+        try:
+            raw = io.BufferedReader(_ChunkStream(chunks), buffer_size=_CHUNK)
+            with (
+                _decompressed(raw, fmt) as layer,
+                tarfile.open(fileobj=layer, mode="r|") as tar,
+            ):
+                saved.tars[name] = read_tar(tar)
+        except _READ_ERRORS as error:
+            label = "a tar" if fmt == "tar" else f"a {fmt}-compressed tar"
+            why = f"{type(error).__name__}: {error}"
+            saved.unreadable[name] = f"reading it as {label} failed ({why})"
+    for _ in chunks:  # the rest, so that the stored bytes are searched to the end
+        pass
+    if watch is not None and watch.seen:
+        saved.raw_hits.add(name)
+
+
+def _members_holding(tar: tarfile.TarFile, needle: bytes) -> list[str]:
+    """Paths in a layer whose name, link target, PAX headers or content hold `needle`."""
+    text = needle.decode("utf-8", "surrogateescape")
+    found = []
+    for member in tar:
+        named = [member.name, member.linkname, *member.pax_headers.values()]
+        handle = tar.extractfile(member) if member.isfile() else None
+        if any(text in value for value in named) or (handle and _contains(handle, needle)):
+            found.append(member.name)
+    return found
+
+
+def _content_size(tar: tarfile.TarFile) -> int:
+    """The bytes a layer stores: its files' sizes and its symlinks' targets.
+
+    What the classic store counts as a layer's size (the files on disk, not
+    the tar stream, whose headers and padding add some 2% more).
+    """
+    return sum(
+        member.size if member.isreg() else len(member.linkname) if member.issym() else 0
+        for member in tar
+    )
 
 
 def find_in_layers(client: docker.DockerClient, image: str, needle: bytes) -> list[str]:
     """Every place in `image`'s saved form (layers, config, manifests) holding `needle`.
 
-    Layers are searched file by file, so a secret that a later layer deleted
-    is still found where it was written.
+    Layers are searched file by file after decompression, so a secret that a
+    later layer deleted is still found where it was written. A layer that
+    cannot be read raises PropertyFailed: an unsearched layer is never passed.
     """
+    saved = _read_saved(client, image, lambda tar: _members_holding(tar, needle), needle)
+    saved.readable_layers()
     found: list[str] = []
-    saved = io.BufferedReader(_ChunkStream(client.images.get(image).save()), buffer_size=1 << 20)
-    with tarfile.open(fileobj=saved, mode="r|") as archive:
-        for blob in archive:
-            handle = archive.extractfile(blob) if blob.isfile() else None
-            if handle is None:
-                continue
-            data = handle.read()
-            if needle not in data:
-                continue
-            if _is_tar(data):
-                found += [f"{blob.name}: {path}" for path in _members_containing(data, needle)]
-            else:
-                found.append(blob.name)
+    for name in saved.names:
+        if name in saved.tars:
+            found += [f"{name}: {path}" for path in saved.tars[name]]
+        elif name in saved.raw_hits:
+            found.append(name)
     return found
 
 
-def _is_tar(data: bytes) -> bool:
-    """Whether `data` starts like a tar archive (ustar magic at offset 257)."""
-    return data[257:262] == b"ustar"
+def uncompressed_size(client: docker.DockerClient, image: str) -> int:
+    """The image's size: its layers' uncompressed content, each distinct layer once.
+
+    The same on every image store and compression; on the classic store it
+    is what `docker image inspect` reports as Size.
+    """
+    saved = _read_saved(client, image, _content_size)
+    return sum(saved.tars[name] for name in saved.readable_layers())

@@ -94,6 +94,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="buildx builder to build with (default: buildx's current builder)",
     )
     group.addoption(
+        "--shipshape-context",
+        metavar="NAME",
+        help="docker context to run against, as `docker --context NAME` (default: as the "
+        "docker CLI: DOCKER_HOST, DOCKER_CONTEXT, then `docker context use`)",
+    )
+    group.addoption(
         "--shipshape-emulation-scale",
         metavar="FACTOR",
         type=float,
@@ -288,6 +294,19 @@ def pytest_configure(config: pytest.Config) -> None:
     checks_manifests = bool(_manifest_paths(config))
     if checks_manifests and _interrupt_on_sigterm():
         config.add_cleanup(lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL))
+    if checks_manifests and not _is_worker(config):
+        # One engine for the SDK, buildx, compose and every xdist worker: resolved
+        # here as the docker CLI would, then pinned in the environment that they
+        # (and engine.connect() in this process) resolve it from again.
+        try:
+            target = engine.resolve_engine(
+                config.getoption("--shipshape-context"),
+                os.environ,
+                engine.docker_config_dir(os.environ),
+            )
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        config.add_cleanup(engine.export_for_children(target, os.environ))
     if not _is_worker(config) and checks_manifests:
         try:
             state.bases()

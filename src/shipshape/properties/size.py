@@ -2,7 +2,10 @@
 
 from dataclasses import dataclass
 
+import docker
+
 from shipshape.errors import PropertyFailed
+from shipshape.filesystem import uncompressed_size
 from shipshape.properties.base import Measured, Property, mb
 from shipshape.subject import Subject
 
@@ -53,16 +56,42 @@ def size_verdict(
     return text, None
 
 
+# How sizes are measured, the same on every engine. `docker image inspect`'s
+# Size is the layers' files on the classic store, but the stored blobs
+# (compressed, when they are) on the containerd store: so each image is
+# read from `docker save`, its layers decompressed and their files summed.
+MEASURED_AS = "uncompressed layers"
+
+# Image id (a content digest, so never stale) -> uncompressed size: the base
+# is measured once per process, not once per variant.
+_measured: dict[str, int] = {}
+
+
+def _size(client: docker.DockerClient, ref: str) -> int:
+    """`ref`'s uncompressed layers, streamed from `docker save` (see MEASURED_AS)."""
+    image_id = client.images.get(ref).id
+    if image_id not in _measured:
+        _measured[image_id] = uncompressed_size(client, image_id)
+    return _measured[image_id]
+
+
+def _saying_how_measured(text: str) -> str:
+    """The verdict's value text with MEASURED_AS after the sizes, e.g. "281 MB (+18), ..."."""
+    sizes, sep, rest = text.partition(";")
+    return f"{sizes}, {MEASURED_AS}{sep}{rest}"
+
+
 def check(subject: Subject, params: Params) -> Measured:
     plan = subject.image().plan
-    size = subject.image_attrs()["Size"]
+    size = _size(subject.client, subject.image().tag)
     official = plan.runtime_base
     used = None
     base_size = 0  # FROM scratch: everything in the image is added
     if official is not None:
         used = subject.build_options.bases.resolve(official, subject.target.platform)
-        base_size = subject.client.images.get(used).attrs["Size"]
+        base_size = _size(subject.client, used)
     text, failure = size_verdict(size, base_size, official, used, params)
+    text = _saying_how_measured(text)
     if failure:
         raise PropertyFailed(f"{failure}; largest layers:\n" + _largest_layers(subject))
     added = size - base_size
