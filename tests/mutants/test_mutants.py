@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from tests.support.manifests import write_one_target_manifest
+from tests.support.verdicts import assert_caught
 
 HERE = Path(__file__).resolve().parent
 MUTANTS: dict[str, dict[str, Any]] = yaml.safe_load((HERE / "mutants.yaml").read_text())
@@ -29,20 +30,4 @@ def test_mutant_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> Non
     # Opt-in properties (e.g. sbom) are asked for as a user would: by option.
     options = [arg.replace("{tmp}", str(tmp_path)) for arg in spec.get("options", [])]
     run = harness.run(write_one_target_manifest(repo, name, spec, tmp_path), *options)
-    assert run.records, f"the harness wrote no report:\n{run.output[-3000:]}"
-    # A crash or a tool failure is no verdict: it must never stand in for one.
-    errors = {r.property: r.message for r in run.records if r.status == "error"}
-    assert not errors, f"mutant {name}: harness errors instead of verdicts: {errors}"
-    failing = run.failing()
-    expected = spec["fails"]
-    assert set(failing) == set(expected), (
-        f"mutant {name}: expected exactly {sorted(expected)} to fail, got {sorted(failing)}\n"
-        + "\n".join(f"--- {p}: {m[:600]}" for p, m in failing.items())
-    )
-    # The message is the property's own (a PropertyFailed), never a traceback.
-    for prop, phrase in expected.items():
-        assert phrase in failing[prop], (
-            f"{prop} failed, but its message lacks {phrase!r}:\n{failing[prop]}"
-        )
-    assert run.exit_code == 1, f"a failing property must exit 1:\n{run.output[-2000:]}"
-    assert not run.left_behind, f"a failing run left these behind: {run.left_behind}"
+    assert_caught(name, run, spec["fails"])
