@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import docker
 import docker.errors
@@ -277,6 +278,27 @@ def connect(target: EngineTarget | None = None) -> docker.DockerClient:
             f"{START_HINT}"
         ) from None
     return client
+
+
+def facts(client: docker.DockerClient, builder: str | None) -> str:
+    """One line on where the run's engine is and how it stores images, for the report header."""
+    info = client.info()
+    driver = info.get("Driver", "?")
+    snapshotter = any("snapshotter" in str(value) for _, value in info.get("DriverStatus") or [])
+    store = "containerd image store" if snapshotter else "classic image store"
+    where = "this machine" if is_local(client.api.base_url) else "a remote host"
+    return (
+        f"engine: Docker {info.get('ServerVersion', '?')} at {client.api.base_url} ({where}), "
+        f"{store} ({driver}), builder: {builder or 'buildx default'}"
+    )
+
+
+def is_local(base_url: str) -> bool:
+    """Whether the engine's loopback is this machine's (a unix socket, or tcp to loopback)."""
+    parsed = urlparse(base_url)
+    if parsed.scheme in ("unix", "npipe", "http+unix", "http+docker"):
+        return True
+    return (parsed.hostname or "") in ("", "localhost", "127.0.0.1", "::1")
 
 
 def reachable(client: docker.DockerClient) -> bool:

@@ -387,6 +387,12 @@ class SessionHooks:
         if _is_worker(self.state.config) or not self.state.records:
             return
         terminalreporter.section("shipshape property report")
+        try:
+            client = self.state.client()
+            builder = self.state.config.getoption("--shipshape-builder")
+            terminalreporter.write_line(engine.facts(client, builder))
+        except (ConfigError, docker.errors.DockerException, requests.exceptions.RequestException):
+            terminalreporter.write_line("engine: unreachable at the end of the run")
         for line in summary_lines(self.state.records, tuple(REGISTRY)):
             terminalreporter.write_line(line)
 

@@ -20,7 +20,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
-from urllib.parse import urlparse
 
 import docker
 import docker.errors
@@ -30,7 +29,6 @@ from docker.models.containers import Container
 from shipshape.errors import HarnessError
 
 LOOPBACK = "127.0.0.1"
-LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
 
 # One GET, answered as JSON on stdout: {"status": 200, "body": "..."} or {"error": "..."}.
 GET_SCRIPT = """
@@ -60,14 +58,6 @@ class Probe(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def engine_is_local(base_url: str) -> bool:
-    """Whether the engine's loopback is this machine's (a unix socket, or tcp to loopback)."""
-    parsed = urlparse(base_url)
-    if parsed.scheme in ("unix", "npipe", "http+unix", "http+docker"):
-        return True
-    return (parsed.hostname or "") in LOCAL_HOSTS
 
 
 class LocalProbe:

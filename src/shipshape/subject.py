@@ -28,12 +28,12 @@ from shipshape.build import (
     image_exists,
     plan_build,
 )
-from shipshape.engine import RunIdentity
+from shipshape.engine import RunIdentity, is_local
 from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, image_entries
 from shipshape.infer import Inference, infer
 from shipshape.manifest import Target
-from shipshape.probe import EngineHostProbe, LocalProbe, Probe, engine_is_local
+from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
 
@@ -203,7 +203,7 @@ class Subject:
     def probe(self) -> Probe:
         """How requests reach published ports: directly, or from the remote engine's host."""
         if self._probe is None:
-            if engine_is_local(self.client.api.base_url):
+            if is_local(self.client.api.base_url):
                 self._probe = LocalProbe()
             else:
                 self._probe = EngineHostProbe(self.client, self.image().tag, self.labels())

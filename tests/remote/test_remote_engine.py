@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shipshape.probe import engine_is_local
+from shipshape.engine import is_local
 from tests.support.manifests import write_one_target_manifest
 from tests.support.verdicts import assert_caught
 
@@ -39,7 +39,7 @@ LOCAL_ENGINE = "unix:///var/run/docker.sock"
 
 def test_the_engine_is_remote() -> None:
     host = os.environ.get("DOCKER_HOST", "")
-    assert host and not engine_is_local(host), f"DOCKER_HOST={host!r} is not a remote engine"
+    assert host and not is_local(host), f"DOCKER_HOST={host!r} is not a remote engine"
 
 
 @pytest.mark.engine
