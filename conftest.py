@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from shipshape import engine
-from shipshape.plugin import bases_path
+from shipshape.runstate import bases_path
 from shipshape.report import Record, read_json
 
 # pytester runs the plugin in-process on generated manifests (tests/unit).

@@ -31,7 +31,7 @@ from shipshape.build import (
     unavailable_bases,
 )
 from shipshape.manifest import Selection, expand_targets, load_manifest
-from shipshape.plugin import DEFAULT_CACHE
+from shipshape.runstate import DEFAULT_CACHE
 from shipshape.properties import PARAMS
 from shipshape.report import Record, read_json
 

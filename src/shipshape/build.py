@@ -29,6 +29,7 @@ from filelock import FileLock
 from shipshape.bases import BaseMap
 from shipshape.dockerfile import Dockerfile, parse
 from shipshape.manifest import Target
+from shipshape.vcs import vcs_facts
 
 STAGED_DOCKERFILE = "Dockerfile"
 
@@ -95,31 +96,6 @@ class BuiltImage:
     @property
     def tag(self) -> str:
         return self.plan.tag
-
-
-def vcs_facts(folder: Path) -> dict[str, str]:
-    """VCS_REF and BUILD_DATE for the OCI labels: the last commit of the app's folder.
-
-    The app's last commit, not the checkout's HEAD: a commit that changes
-    only a template (or another app) leaves this app's labels, and so the
-    content-hash tags of the images built from it, as they were. The date is
-    the commit's, not the clock's: the same commit builds the same image.
-    """
-    if not shutil.which("git"):
-        return UNCOMMITTED
-    done = subprocess.run(
-        ["git", "-C", str(folder), "log", "-1", "--format=%H %cI", "--", "."],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    revision, _, date = done.stdout.strip().partition(" ")
-    if done.returncode != 0 or not revision:
-        return UNCOMMITTED
-    return {"VCS_REF": revision, "BUILD_DATE": date}
-
-
-UNCOMMITTED = {"VCS_REF": "uncommitted", "BUILD_DATE": "1970-01-01T00:00:00Z"}
 
 
 def build_args_for(target: Target, options: BuildOptions) -> dict[str, str]:
@@ -352,7 +328,3 @@ def probe_build(
     with tempfile.TemporaryDirectory(prefix="shipshape-log-") as tmp:
         ok, log = run_buildx(command, Path(tmp) / "build.log", None)
     return ProbeBuild(ok, time.monotonic() - started, log)
-
-
-def tail(text: str, lines: int = 25) -> str:
-    return "\n".join(text.rstrip().splitlines()[-lines:])

@@ -22,6 +22,7 @@ import httpx
 import yaml
 
 from shipshape.errors import PropertyFailed
+from shipshape.waiting import poll
 
 LOOPBACK = "127.0.0.1"
 
@@ -145,14 +146,14 @@ def running_stack(
 def wait_for(probe, within_s: float, poll_s: float = 0.5) -> float | None:
     """Seconds until `probe()` is true, or None at the deadline."""
     started = time.monotonic()
-    while time.monotonic() - started < within_s:
+
+    def holds() -> float | None:
         try:
-            if probe():
-                return time.monotonic() - started
+            return time.monotonic() - started if probe() else None
         except (httpx.HTTPError, PropertyFailed):
-            pass
-        time.sleep(poll_s)
-    return None
+            return None
+
+    return poll(holds, within_s, every_s=poll_s)
 
 
 @dataclass(frozen=True)

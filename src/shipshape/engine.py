@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import socket
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ import docker.tls
 import requests
 
 from shipshape.errors import ConfigError
+from shipshape.waiting import poll
 
 LABEL = "shipshape"
 RUN_LABEL = "shipshape.run"
@@ -378,11 +378,12 @@ def remove_run(client: docker.DockerClient, run_id: str, settle_s: float = 15.0)
     container finds it busy (409) or not listed yet; it becomes removable a
     moment later, so one pass is not enough.
     """
-    deadline = time.monotonic() + settle_s
-    remove_labelled(client, run_id=run_id)
-    while any(_labelled(client, _run_selector(run_id))) and time.monotonic() < deadline:
-        time.sleep(0.5)
+
+    def all_gone() -> bool | None:
         remove_labelled(client, run_id=run_id)
+        return True if not any(_labelled(client, _run_selector(run_id))) else None
+
+    poll(all_gone, settle_s, every_s=0.5)
 
 
 def _run_selector(run_id: str | None) -> list[str]:

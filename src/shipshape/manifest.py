@@ -342,6 +342,19 @@ def _load_variant(
 
 
 @dataclass(frozen=True)
+class TargetId:
+    """A target's one name in reports, labels, item ids, JUnit: variant/app/python/platform."""
+
+    variant: str
+    app: str
+    python: str
+    platform: str
+
+    def __str__(self) -> str:
+        return f"{self.variant}/{self.app}/{self.python}/{self.platform}"
+
+
+@dataclass(frozen=True)
 class Target:
     """One image to build and check: variant x app x python x platform."""
 
@@ -351,8 +364,8 @@ class Target:
     platform: str
 
     @property
-    def id(self) -> str:
-        return f"{self.variant.name}/{self.app.name}/{self.python}/{self.platform}"
+    def id(self) -> TargetId:
+        return TargetId(self.variant.name, self.app.name, self.python, self.platform)
 
 
 @dataclass(frozen=True)
@@ -368,7 +381,7 @@ class Selection:
 class Unselected:
     """A combination the run asked for that a variant does not support."""
 
-    target_id: str
+    target_id: TargetId
     reason: str
 
 
@@ -400,7 +413,7 @@ def expand_targets(
         for app_name in variant.apps:
             for python in pythons:
                 for platform in platforms:
-                    target_id = f"{variant.name}/{app_name}/{python}/{platform}"
+                    target_id = TargetId(variant.name, app_name, python, platform)
                     if python not in variant.python:
                         unsupported.append(
                             Unselected(

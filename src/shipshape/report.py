@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from shipshape.manifest import TargetId
 
 # error: the harness or its environment failed (a tool, the engine, a crash
 # in a check): no verdict about the image either way.
@@ -27,9 +29,24 @@ class Record:
     # Measured numbers (e.g. size_mb, seconds), for charts and benchmarks.
     numbers: dict[str, float] = field(default_factory=dict)
 
+    @classmethod
+    def of(
+        cls,
+        target: TargetId,
+        prop: str,
+        status: str,
+        value: str | None,
+        message: str,
+        numbers: dict[str, float],
+    ) -> Record:
+        return cls(
+            target.variant, target.app, target.python, target.platform,
+            prop, status, value, message, numbers,
+        )  # fmt: skip
+
     @property
-    def target_id(self) -> str:
-        return f"{self.variant}/{self.app}/{self.python}/{self.platform}"
+    def target_id(self) -> TargetId:
+        return TargetId(self.variant, self.app, self.python, self.platform)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -57,7 +74,7 @@ def _grid(records: Sequence[Record], order: Sequence[str]) -> tuple[list[str], l
     columns = _columns(records, order)
     by_target: dict[str, dict[str, Record]] = {}
     for record in records:
-        by_target.setdefault(record.target_id, {})[record.property] = record
+        by_target.setdefault(str(record.target_id), {})[record.property] = record
     header = ["target", *columns]
     rows = [
         [target, *(_cell(cells.get(c)) for c in columns)] for target, cells in by_target.items()
@@ -104,40 +121,140 @@ def failures(records: Iterable[Record], status: str = "fail") -> list[str]:
     ]
 
 
-def summary_lines(records: Sequence[Record], order: Sequence[str]) -> list[str]:
-    count = totals(records)
-    lines = [render_table(records, order), ""]
-    lines.append(
-        f"shipshape: {count['pass']} passed, {count['fail']} failed, {count['skip']} skipped, "
-        f"{count['error']} harness errors over {len({r.target_id for r in records})} target(s)"
-    )
-    lines += [f"  FAIL {line}" for line in failures(records)]
-    lines += [f"  ERROR {line}" for line in failures(records, "error")]
-    lines += [f"  skip x{n}: {reason}" for reason, n in skip_reasons(records)]
+WIDTH = 100
+GLYPHS = {"pass": "✓", "fail": "✗", "skip": "-", "error": "E"}
+NOT_APPLICABLE = "·"
+Paint = Callable[[str, str], str]  # (text, status) -> text, coloured or not
+
+
+def _plain(text: str, status: str) -> str:
+    return text
+
+
+def _fit(line: str, width: int = WIDTH) -> str:
+    return line if len(line) <= width else line[: width - 1] + "…"
+
+
+def _matrix(records: Sequence[Record], order: Sequence[str], paint: Paint) -> list[str]:
+    """Properties as rows, targets as numbered columns, one glyph per cell."""
+    targets = list(dict.fromkeys(str(r.target_id) for r in records))
+    cells = {(str(r.target_id), r.property): r.status for r in records}
+    props = _columns(records, order)
+    name_width = max(len(p) for p in props) + 2
+    per_block = max(1, (WIDTH - name_width) // 3)
+    lines = [f"  [{i}] {target}" for i, target in enumerate(targets, start=1)]
+    for start in range(0, len(targets), per_block):
+        block = list(enumerate(targets, start=1))[start : start + per_block]
+        lines.append("".ljust(name_width) + "".join(f"{i:>3}" for i, _ in block))
+        for prop in props:
+            glyphs = []
+            for _, target in block:
+                status = cells.get((target, prop))
+                glyph = GLYPHS.get(status, NOT_APPLICABLE) if status else NOT_APPLICABLE
+                glyphs.append("  " + paint(glyph, status or ""))
+            lines.append(prop.ljust(name_width) + "".join(glyphs))
     return lines
 
 
-def render_markdown(records: Sequence[Record], order: Sequence[str], chart: str | None) -> str:
-    """The report for people: totals, the property table, failures, skips, the size chart."""
+def summary_lines(
+    records: Sequence[Record],
+    order: Sequence[str],
+    *,
+    verbose: bool = False,
+    paint: Paint = _plain,
+    elapsed_s: float | None = None,
+) -> list[str]:
+    """The terminal report, within 100 columns: failures first, the matrix, skips, totals.
+
+    Measured values (per target, one line per property) come with `verbose`.
+    """
+    lines = []
+    for status, label in (("fail", "FAIL"), ("error", "ERROR")):
+        lines += [paint(_fit(f"{label} {line}"), status) for line in failures(records, status)]
+    if lines:
+        lines.append("")
+    lines += _matrix(records, order, paint)
+    legend = ", ".join(f"{glyph} {status}" for status, glyph in GLYPHS.items())
+    lines.append(f"  ({legend}, {NOT_APPLICABLE} not applicable)")
+    reasons = skip_reasons(records)
+    if reasons:
+        lines += ["", "skipped:"] + [_fit(f"  {n} x {reason}") for reason, n in reasons]
+    if verbose:
+        by_target: dict[str, list[Record]] = {}
+        for record in records:
+            by_target.setdefault(str(record.target_id), []).append(record)
+        for target, rows in by_target.items():
+            lines += ["", target]
+            lines += [
+                _fit(
+                    f"  {r.property:<16} {r.status:<5} {r.value or r.message.partition(chr(10))[0]}"
+                )
+                for r in rows
+            ]
+    count = totals(records)
+    took = f" in {elapsed_s:.0f}s" if elapsed_s is not None else ""
+    lines += [
+        "",
+        f"shipshape: {count['pass']} passed, {count['fail']} failed, {count['skip']} skipped, "
+        f"{count['error']} harness errors over {len({r.target_id for r in records})} "
+        f"target(s){took}",
+    ]
+    return lines
+
+
+def size_chart(records: Sequence[Record]) -> str | None:
+    """A Mermaid bar chart of base and added MB per target, which GitHub renders in Markdown."""
+    rows = [
+        (f"{r.variant}/{r.app} py{r.python} {r.platform.rsplit('/', 1)[-1]}", r.numbers)
+        for r in records
+        if r.property == "size" and {"base_mb", "added_mb"} <= set(r.numbers)
+    ]
+    if not rows:
+        return None
+    labels = ", ".join(f'"{label}"' for label, _ in rows)
+    top = max(n["base_mb"] + n["added_mb"] for _, n in rows)
+    return "\n".join(
+        [
+            "```mermaid",
+            "xychart-beta",
+            '    title "Image size per target: base and added (MB)"',
+            f"    x-axis [{labels}]",
+            f'    y-axis "MB" 0 --> {int(top * 1.1) + 1}',
+            "    bar [" + ", ".join(f"{n['base_mb']:.0f}" for _, n in rows) + "]",
+            "    bar [" + ", ".join(f"{n['added_mb']:.0f}" for _, n in rows) + "]",
+            "```",
+        ]
+    )
+
+
+def render_markdown(records: Sequence[Record], order: Sequence[str]) -> str:
+    """The report for a job summary: totals, the table, failures with their logs, skips, sizes."""
     count = totals(records)
     lines = [
         "# shipshape property report",
         "",
-        f"**{count['pass']} passed, {count['fail']} failed, {count['skip']} skipped** property "
-        f"checks over {len({r.target_id for r in records})} target(s).",
+        f"**{count['pass']} passed, {count['fail']} failed, {count['skip']} skipped, "
+        f"{count['error']} harness errors** over {len({r.target_id for r in records})} "
+        "target(s).",
         "",
         render_markdown_table(records, order),
     ]
-    if count["fail"]:
-        lines += ["", "## Failures", ""]
-        for r in records:
-            if r.status == "fail":
-                lines += [f"### `{r.target_id}` :: `{r.property}`", "", "```", r.message, "```"]
+    broken = [r for r in records if r.status in ("fail", "error")]
+    if broken:
+        lines += ["", "## Failures and errors", ""]
+        for r in broken:
+            first, _, rest = r.message.partition("\n")
+            lines += [f"- **`{r.target_id}` :: `{r.property}`** ({r.status}): {first}"]
+            if rest.strip():
+                lines += ["  <details><summary>log</summary>", "", "  ```", rest, "  ```", "",
+                          "  </details>"]  # fmt: skip
     reasons = skip_reasons(records)
     if reasons:
         lines += ["", "## Skips", ""] + [f"- {n} x {reason}" for reason, n in reasons]
+    chart = size_chart(records)
     if chart:
-        lines += ["", "## Image sizes", "", f"![image size per target]({chart})"]
+        lines += ["", "## Image sizes", "", "Bars: the base image, then what the image adds.", ""]
+        lines.append(chart)
     return "\n".join(lines) + "\n"
 
 
@@ -148,3 +265,8 @@ def write_json(records: Sequence[Record], path: Path) -> None:
 
 def read_json(path: Path) -> list[Record]:
     return [Record.from_json(item) for item in json.loads(path.read_text(encoding="utf-8"))]
+
+
+def write_markdown(records: Sequence[Record], order: Sequence[str], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_markdown(records, order), encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +65,10 @@ class RunOptions:
             optional["nano_cpus"] = int(self.cpu_limit * 1e9)
         kwargs.update({key: value for key, value in optional.items() if value})
         return kwargs
+
+
+# What a wait answers when the container exited first (never a real duration).
+EXITED = -1.0
 
 
 @dataclass(frozen=True)
@@ -149,31 +153,31 @@ class RunningContainer:
             raise RuntimeError(f"cannot read {path} in the container: {output.strip()}")
         return output
 
+    def exited(self) -> bool:
+        return self.status() in ("exited", "dead")
+
+    def _seconds_until(self, condition: Callable[[], bool], within_s: float) -> float | None:
+        """Seconds until `condition` holds; None at the deadline, or once the container exits."""
+        started = time.monotonic()
+
+        def probe() -> float | None:
+            if condition():
+                return time.monotonic() - started
+            return EXITED if self.exited() else None
+
+        seconds = poll(probe, within_s)
+        return None if seconds is None or seconds == EXITED else seconds
+
     def wait_running(self, within_s: float) -> bool:
-        deadline = time.monotonic() + within_s
-        while time.monotonic() < deadline:
-            if self.status() == "running":
-                return True
-            if self.status() in ("exited", "dead"):
-                return False
-            time.sleep(0.1)
-        return False
+        return self._seconds_until(lambda: self.status() == "running", within_s) is not None
 
     def wait_exited(self, within_s: float) -> bool:
         """Whether the container has exited within `within_s` seconds."""
-        return poll(lambda: True if self.status() in ("exited", "dead") else None, within_s) is True
+        return poll(lambda: True if self.exited() else None, within_s) is True
 
-    def wait_healthy(self, within_s: float, poll_s: float = 0.1) -> float | None:
-        """Seconds until the engine reports `healthy`, or None by the deadline."""
-        started = time.monotonic()
-        while time.monotonic() - started < within_s:
-            status = self.health_status()
-            if status == "healthy":
-                return time.monotonic() - started
-            if self.status() in ("exited", "dead"):
-                return None
-            time.sleep(poll_s)
-        return None
+    def wait_healthy(self, within_s: float) -> float | None:
+        """Seconds until the engine reports `healthy`, or None."""
+        return self._seconds_until(lambda: self.health_status() == "healthy", within_s)
 
     def answers(self, path: str) -> bool:
         """Whether the server answers `path` at all (any status below 500)."""
@@ -214,26 +218,13 @@ class RunningContainer:
         return None if ready is None or ready.how == "exited" else ready
 
     def wait_http(self, path: str, within_s: float) -> float | None:
-        """Seconds until `path` answers 2xx on the published port, or None."""
-        started = time.monotonic()
-        while time.monotonic() - started < within_s:
-            if self.status() in ("exited", "dead"):
-                return None
-            if self.answers(path):
-                return time.monotonic() - started
-            time.sleep(0.1)
-        return None
+        """Seconds until `path` answers on the published port, or None."""
+        return self._seconds_until(lambda: self.answers(path), within_s)
 
     def wait_ready(self, path: str, within_s: float) -> bool:
-        """True once the container is healthy or `path` answers, False at the deadline."""
-        deadline = time.monotonic() + within_s
-        while time.monotonic() < deadline:
-            if self.status() in ("exited", "dead"):
-                return False
-            if self.health_status() == "healthy" or self.answers(path):
-                return True
-            time.sleep(0.1)
-        return False
+        """Whether the container became healthy, or `path` answered, within `within_s`."""
+        ready = lambda: self.health_status() == "healthy" or self.answers(path)  # noqa: E731
+        return self._seconds_until(ready, within_s) is not None
 
     def remove(self) -> None:
         with contextlib.suppress(docker.errors.NotFound):

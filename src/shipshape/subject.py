@@ -12,9 +12,11 @@ from __future__ import annotations
 import io
 import re
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_hex
 from typing import Any
 
 import docker
@@ -24,18 +26,25 @@ from shipshape.build import (
     BuildOptions,
     BuildPlan,
     BuiltImage,
+    ProbeBuild,
+    app_copy,
     build_image,
     image_exists,
     plan_build,
+    probe_build,
 )
 from shipshape.engine import RunIdentity, is_local
 from shipshape.errors import NotChecked
-from shipshape.filesystem import Entry, image_entries
+from shipshape.filesystem import Entry, find_in_layers, image_entries, uncompressed_size
 from shipshape.infer import Inference, infer
 from shipshape.manifest import Target
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
+from shipshape.waiting import Budget
+
+# The vocabulary properties use with their subject (and import from here).
+__all__ = ["Entry", "ProbeBuild", "RunOptions", "RunningContainer", "Subject"]
 
 # A compiled module's name ends in its interpreter's tag: os.cpython-315.pyc.
 CACHE_TAG = re.compile(r"/__pycache__/[^/]+\.(cpython-\d+)\.pyc$")
@@ -61,6 +70,9 @@ class Subject:
     _plan: BuildPlan | None = None
     _built: BuiltImage | None = None
     _shared: RunningContainer | None = None
+    # Image id -> uncompressed size, shared by the subjects of a process (a
+    # base is measured once, not once per variant).
+    sizes: dict[str, int] = field(default_factory=dict)
     _files: list[Entry] | None = None
     _user: ImageUser | None = None
     _probe: Probe | None = None
@@ -86,8 +98,12 @@ class Subject:
         test = (self.image_config().get("Healthcheck") or {}).get("Test") or []
         return bool(test) and test != ["NONE"]
 
+    def budget(self, promised_s: float) -> Budget:
+        """A time budget of this target: scaled on an emulated platform."""
+        return Budget(promised_s, self.time_scale)
+
     def labels(self) -> dict[str, str]:
-        return {**self.identity.labels(), "shipshape.target": self.target.id}
+        return {**self.identity.labels(), "shipshape.target": str(self.target.id)}
 
     # --------------------------------------------------------------- image
 
@@ -123,6 +139,76 @@ class Subject:
         return infer(
             self.target.variant.dockerfile, self.target.app.path, self.target.variant.target
         )
+
+    def build_args(self) -> Mapping[str, str]:
+        """The build args the image was built with (the manifest's and the harness's)."""
+        return self.plan().build_args
+
+    def runtime_base(self) -> tuple[str, str] | None:
+        """(base the Dockerfile names, image really used) of the final stage; None: scratch."""
+        official = self.plan().runtime_base
+        if official is None:
+            return None
+        return official, self.build_options.bases.resolve(official, self.target.platform)
+
+    def image_history(self, ref: str | None = None) -> list[dict[str, Any]]:
+        return self.client.images.get(ref or self.image().tag).history()
+
+    def uncompressed_size(self, ref: str) -> int:
+        """`ref`'s size as every store agrees: its layers' files, from `docker save`."""
+        image_id = self.client.images.get(ref).id
+        if image_id not in self.sizes:
+            self.sizes[image_id] = uncompressed_size(self.client, image_id)
+        return self.sizes[image_id]
+
+    def find_in_image(self, ref: str, needle: bytes) -> list[str]:
+        """Every place in `ref`'s layers (file by file), config and manifests holding `needle`."""
+        return find_in_layers(self.client, ref, needle)
+
+    # -------------------------------------------------------- probe builds
+
+    @contextmanager
+    def context_copy(self) -> Iterator[Path]:
+        """A throw-away copy of the build context, for probe builds that change it."""
+        with app_copy(self.target.app.path) as copy:
+            yield copy
+
+    def probe_build(
+        self,
+        context: Path,
+        *,
+        secrets: Mapping[str, Path] | None = None,
+        build_args: Mapping[str, str] | None = None,
+    ) -> ProbeBuild:
+        """This target's Dockerfile built on another context, kept only in the build cache."""
+        return probe_build(
+            self.plan(), self.build_options, context, secrets=secrets, build_args=build_args
+        )
+
+    @contextmanager
+    def probe_image(
+        self,
+        context: Path,
+        *,
+        secrets: Mapping[str, Path] | None = None,
+        build_args: Mapping[str, str] | None = None,
+    ) -> Iterator[tuple[ProbeBuild, str]]:
+        """The probe build loaded as a unique image, (build, tag); the image is removed after."""
+        tag = f"shipshape/probe:{self.plan().digest[:12]}-{token_hex(6)}"
+        probe = probe_build(
+            self.plan(),
+            self.build_options,
+            context,
+            tag=tag,
+            secrets=secrets,
+            build_args=build_args,
+        )
+        try:
+            yield probe, tag
+        finally:
+            if probe.ok:
+                with suppress(docker.errors.ImageNotFound):
+                    self.client.images.remove(tag, force=True)
 
     def image_config(self) -> dict[str, Any]:
         """The image's run configuration: User, Env, Cmd, Entrypoint, Healthcheck..."""
@@ -215,7 +301,7 @@ class Subject:
         Either will do: a broken HEALTHCHECK or an unreachable port is for
         `healthy` and `listen` to report, not a reason to skip the others.
         """
-        return container.wait_ready(self.health_path, READY_WAIT_S * self.time_scale)
+        return container.wait_ready(self.health_path, self.budget(READY_WAIT_S).seconds)
 
     def shared(self) -> RunningContainer:
         """One container for the properties that only observe a running server."""

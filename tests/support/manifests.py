@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 
-from shipshape.build import vcs_facts
+from shipshape.vcs import vcs_facts
 
 K8S_PARAMS = ("hardened", "k8s-consistent")
 # The compose-* properties and the manifest parameter naming each file they read.

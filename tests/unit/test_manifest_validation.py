@@ -120,7 +120,7 @@ def test_invalid_yaml_and_empty_file(tmp_path: Path) -> None:
 def test_targets_default_to_first_python_and_native_platform(tmp_path: Path) -> None:
     manifest = load_manifest(write(tmp_path, VALID), PARAMS)
     targets, unsupported = expand_targets(manifest, Selection(), "linux/arm64")
-    assert [t.id for t in targets] == ["prod/web/3.15/linux/arm64"]
+    assert [str(t.id) for t in targets] == ["prod/web/3.15/linux/arm64"]
     assert unsupported == []
 
 

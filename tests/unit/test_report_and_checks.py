@@ -54,10 +54,32 @@ def test_table_has_a_row_per_target_and_columns_in_registry_order() -> None:
 
 
 def test_summary_counts_failures_and_skip_reasons() -> None:
-    text = "\n".join(summary_lines(RECORDS, tuple(REGISTRY)))
-    assert "1 passed, 1 failed, 1 skipped, 0 harness errors over 1 target(s)" in text
-    assert "FAIL fastapi/minimal/3.15/linux/amd64::user: user: the image sets no USER" in text
-    assert "skip x1: not checked: the image did not build" in text
+    lines = summary_lines(RECORDS, tuple(REGISTRY))
+    text = "\n".join(lines)
+    assert lines[0] == "FAIL fastapi/minimal/3.15/linux/amd64::user: user: the image sets no USER"
+    assert "1 passed, 1 failed, 1 skipped, 0 harness errors over 1 target(s)" in lines[-1]
+    assert "1 x not checked: the image did not build" in text
+    assert "280 MB" not in text  # measured values only with -v
+
+
+def test_the_terminal_report_fits_100_columns_for_many_targets() -> None:
+    many = [
+        Record(f"variant-{v}", f"app-{a}", "3.15", "linux/amd64", p, s, "x" * 300, "why " * 80)
+        for v in range(6)
+        for a in range(7)
+        for p, s in (("user", "pass"), ("size", "fail"), ("healthy", "skip"))
+    ]
+    for verbose in (False, True):
+        lines = summary_lines(many, tuple(REGISTRY), verbose=verbose)
+        assert max(len(line) for line in lines) <= 100
+    matrix = summary_lines(RECORDS, tuple(REGISTRY))
+    assert any(line.startswith("user") and line.split()[1:] == ["✗"] for line in matrix)
+    assert any(line.startswith("size") and line.split()[1:] == ["✓"] for line in matrix)
+
+
+def test_measured_values_with_verbose() -> None:
+    text = "\n".join(summary_lines(RECORDS, tuple(REGISTRY), verbose=True))
+    assert "size             pass  280 MB (+18)" in text
 
 
 def test_json_round_trip_and_keys(tmp_path: Path) -> None:

@@ -19,10 +19,10 @@ from types import SimpleNamespace
 import pytest
 
 from shipshape import tools
-from shipshape.build import UNCOMMITTED
 from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFailed
 from shipshape.manifest import App
 from shipshape.properties import labels, lint, sbom, size, vulnerabilities
+from shipshape.vcs import UNCOMMITTED
 
 PYTHON = sys.executable  # the real one, for the fake tools' shebang
 

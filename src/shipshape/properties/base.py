@@ -38,12 +38,5 @@ class Property:
     requires_option: str | None = None
 
 
-def scaled(subject: Subject, budget_s: float) -> str:
-    """The budget as the report states it: scaled on an emulated platform, and saying so."""
-    if subject.time_scale == 1.0:
-        return f"{budget_s:g}s"
-    return f"{budget_s * subject.time_scale:g}s ({budget_s:g}s x{subject.time_scale:g}, emulated)"
-
-
 def mb(size_bytes: float) -> float:
     return size_bytes / 1e6

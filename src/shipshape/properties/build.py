@@ -11,10 +11,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipshape.build import app_copy, probe_build, tail
 from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
+from shipshape.text import tail
 
 # uv's message when `--locked` meets a stale lock.
 STALE_LOCK_MESSAGE = re.compile(r"lockfile .* needs to be updated", re.IGNORECASE)
@@ -44,9 +44,9 @@ def make_lock_stale(app: Path) -> str:
 
 
 def _stale_lock_build(subject: Subject) -> tuple[bool, str, str]:
-    with app_copy(subject.target.app.path) as app:
+    with subject.context_copy() as app:
         added = make_lock_stale(app)
-        probe = probe_build(subject.plan(), subject.build_options, app)
+        probe = subject.probe_build(app)
     return probe.ok, probe.log, added
 
 

@@ -8,10 +8,10 @@ import re
 import secrets
 from dataclasses import dataclass
 
-from shipshape.build import app_copy, probe_build, tail
 from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
+from shipshape.text import tail
 
 STEP = re.compile(r"^#(?P<n>\d+) \[(?P<stage>[^\]]+)\] (?P<what>.*)$")
 CACHED = re.compile(r"^#(?P<n>\d+) CACHED$")
@@ -52,7 +52,7 @@ def check(subject: Subject, params: Params) -> str:
     wanted = params.source_files or (
         (str(inference.source_file.value),) if inference.source_file.value else ()
     )
-    with app_copy(subject.target.app.path) as app:
+    with subject.context_copy() as app:
         source = next((app / f for f in wanted if (app / f).is_file()), None)
         if source is None:
             raise PropertyFailed(f"cache: the build context has none of {list(wanted)} to change")
@@ -60,7 +60,7 @@ def check(subject: Subject, params: Params) -> str:
         source.write_text(
             source.read_text() + f"\n# shipshape cache probe {secrets.token_hex(8)}\n"
         )
-        probe = probe_build(subject.plan(), subject.build_options, app)
+        probe = subject.probe_build(app)
     if not probe.ok:
         raise PropertyFailed(f"cache: the rebuild failed\n{tail(probe.log)}")
     described, cached = steps(probe.log)

@@ -17,9 +17,9 @@ class Params(ComposeParams):
 
 
 def check(subject: Subject, params: Params) -> Measured:
-    budget = params.react_within_s * subject.time_scale
+    budget = subject.budget(params.react_within_s).seconds
     with running_stack(*open_stack(subject, params)) as stack:
-        stack.up(params.within_s * subject.time_scale)
+        stack.up(subject.budget(params.within_s).seconds)
 
         def health() -> int:
             return stack.get(params.app_service, params.app_port, params.health_path).status_code

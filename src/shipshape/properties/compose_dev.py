@@ -12,7 +12,7 @@ from shipshape.build import build_image, plan_build
 from shipshape.compose import ComposeParams, running_stack, wait_for
 from shipshape.errors import PropertyFailed
 from shipshape.manifest import Target
-from shipshape.properties.base import Measured, Property, scaled
+from shipshape.properties.base import Measured, Property
 from shipshape.properties.compose_support import open_stack
 from shipshape.subject import Subject
 
@@ -57,18 +57,18 @@ def check(subject: Subject, params: Params) -> Measured:
             "CACHE_DEBUG_PORT": "0",
         }
         with running_stack(*open_stack(subject, params, (params.override_file,), env)) as stack:
-            stack.up(params.within_s * subject.time_scale)
+            stack.up(subject.budget(params.within_s).seconds)
             token = f"reloaded-{secrets.token_hex(4)}"
             edited = Path(tmp) / params.file
             edited.write_text(edited.read_text().replace(params.old, f'"{token}"'))
-            budget = params.reload_within_s * subject.time_scale
+            budget = subject.budget(params.reload_within_s).seconds
             seconds = wait_for(
                 lambda: token in stack.get(params.app_service, params.app_port, "/").text, budget
             )
             if seconds is None:
                 raise PropertyFailed(
                     f"compose-dev: after editing {params.file}, GET / did not change within "
-                    f"{scaled(subject, params.reload_within_s)}\n{stack.logs_tail()}"
+                    f"{subject.budget(params.reload_within_s)}\n{stack.logs_tail()}"
                 )
     return Measured(f"reloaded in {seconds:.1f}s", {"seconds": seconds})
 

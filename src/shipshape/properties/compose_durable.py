@@ -21,7 +21,7 @@ class Params(ComposeParams):
 def check(subject: Subject, params: Params) -> Measured:
     text = f"durable-{secrets.token_hex(6)}"
     with running_stack(*open_stack(subject, params)) as stack:
-        budget = params.within_s * subject.time_scale
+        budget = subject.budget(params.within_s).seconds
         stack.up(budget)
         created = httpx.post(
             stack.url(params.app_service, params.app_port, params.write_path),

@@ -37,7 +37,7 @@ def check(subject: Subject, params: Params) -> Measured:
         problems = order_problems(stack.config(), params.app_service, params.dependencies)
         if problems:
             raise PropertyFailed("compose-healthy: " + "; ".join(problems))
-        seconds = stack.up(params.within_s * subject.time_scale)
+        seconds = stack.up(subject.budget(params.within_s).seconds)
         response = stack.get(params.app_service, params.app_port, params.health_path)
         report = response.json()
         if (

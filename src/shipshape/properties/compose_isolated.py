@@ -34,7 +34,7 @@ def check(subject: Subject, params: ComposeParams) -> Measured:
         problems = port_problems(stacks[0].config(), params.app_service)
         if problems:
             raise PropertyFailed("compose-isolated: " + "; ".join(problems))
-        budget = params.within_s * subject.time_scale
+        budget = subject.budget(params.within_s).seconds
         with ThreadPoolExecutor(max_workers=2) as pool:
             seconds = list(pool.map(lambda s: s.up(budget), stacks))
         urls = {s.url(params.app_service, params.app_port, "/") for s in stacks}

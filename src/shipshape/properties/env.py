@@ -6,10 +6,9 @@ import time
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.filesystem import Entry
 from shipshape.properties.base import Property
-from shipshape.run import RunOptions
-from shipshape.subject import Subject
+from shipshape.subject import Entry, RunOptions, Subject
+from shipshape.waiting import poll
 
 
 @dataclass(frozen=True)
@@ -47,12 +46,12 @@ def _startup_line_seconds(subject: Subject, params: Params) -> float | None:
     # stdout and would carry a buffered line out with it.
     container = subject.start(RunOptions(no_healthcheck=True))
     started = time.monotonic()
-    budget = params.startup_within_s * subject.time_scale
-    while time.monotonic() - started < budget:
-        if params.startup_line in container.logs_tail(200):
-            return time.monotonic() - started
-        time.sleep(0.2)
-    return None
+
+    def logged() -> float | None:
+        seen = params.startup_line in container.logs_tail(200)
+        return time.monotonic() - started if seen else None
+
+    return poll(logged, subject.budget(params.startup_within_s).seconds, every_s=0.2)
 
 
 def check(subject: Subject, params: Params) -> str:
@@ -63,7 +62,7 @@ def check(subject: Subject, params: Params) -> str:
         if seconds is None:
             raise PropertyFailed(
                 f"env: the start-up line {params.startup_line!r} did not reach `docker logs` "
-                f"within {params.startup_within_s * subject.time_scale:.0f}s: stdout is buffered"
+                f"within {subject.budget(params.startup_within_s)}: stdout is buffered"
             )
         value = f", log in {seconds:.1f}s"
     env = subject.image_attrs()["Config"].get("Env") or []

@@ -20,7 +20,7 @@ import httpx
 
 from shipshape.errors import PropertyFailed
 from shipshape.k8s import describe, load_pod_facts, restricted_gaps, run_options
-from shipshape.properties.base import Measured, Property, scaled
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 
 # Once the server answers, how long its HEALTHCHECK gets to agree before the
@@ -59,7 +59,7 @@ def check(subject: Subject, params: Params) -> Measured:
         )
     options = run_options(facts, uid, gid)
     flags = describe(options)
-    budget = params.within_s * subject.time_scale
+    budget = subject.budget(params.within_s).seconds
     container = subject.start(options)
     has_healthcheck = subject.has_healthcheck()
     ready = container.wait_ready_under(
@@ -72,7 +72,7 @@ def check(subject: Subject, params: Params) -> Measured:
         )
     if ready is None:
         raise PropertyFailed(
-            f"hardened: not ready within {scaled(subject, params.within_s)} under {flags} "
+            f"hardened: not ready within {subject.budget(params.within_s)} under {flags} "
             f"(status: {container.status()}/{container.health_status()})\n"
             f"--- container log (tail) ---\n{container.logs_tail()}"
         )

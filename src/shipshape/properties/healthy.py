@@ -9,7 +9,7 @@ so interval + timeout + 10 s of start-up.
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.properties.base import Measured, Property, scaled
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 
 NANOSECONDS = 1e9
@@ -40,18 +40,18 @@ def check(subject: Subject, params: Params) -> Measured:
     if not test or test == ["NONE"]:
         raise PropertyFailed("healthy: the image defines no HEALTHCHECK")
     within_s = params.within_s if params.within_s is not None else own_budget_s(healthcheck)
-    budget = within_s * subject.time_scale
+    budget = subject.budget(within_s).seconds
     # A container of its own: time to healthy is measured from its start.
     container = subject.start()
     seconds = container.wait_healthy(budget)
     if seconds is None:
         raise PropertyFailed(
-            f"healthy: expected `healthy` within {scaled(subject, within_s)}, it was not "
+            f"healthy: expected `healthy` within {subject.budget(within_s)}, it was not "
             f"(status: {container.health_status()})\n"
             f"--- health log (tail) ---\n{container.health_log_tail()}\n"
             f"--- container log (tail) ---\n{container.logs_tail()}"
         )
-    return Measured(f"{seconds:.1f}s of {scaled(subject, within_s)}", {"seconds": seconds})
+    return Measured(f"{seconds:.1f}s of {subject.budget(within_s)}", {"seconds": seconds})
 
 
 PROPERTY = Property("healthy", "HEALTHCHECK defined and reaches healthy", Params, check)

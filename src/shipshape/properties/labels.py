@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from shipshape.build import UNCOMMITTED
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
+from shipshape.vcs import UNCOMMITTED
 
 PREFIX = "org.opencontainers.image."
 # The templates' ARG defaults: a label still at one of these was never set.
@@ -103,7 +103,7 @@ def label_problems(
 
 def check(subject: Subject, params: Params) -> str:
     labels = subject.image_attrs()["Config"].get("Labels") or {}
-    problems = label_problems(labels, params, subject.plan().build_args, subject.target.app.path)
+    problems = label_problems(labels, params, subject.build_args(), subject.target.app.path)
     if problems:
         raise PropertyFailed("labels: " + "; ".join(problems))
     return f"version {labels.get(f'{PREFIX}version')}"

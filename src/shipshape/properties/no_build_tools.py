@@ -4,9 +4,8 @@ import posixpath
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.filesystem import Entry
 from shipshape.properties.base import Property
-from shipshape.subject import Subject
+from shipshape.subject import Entry, Subject
 
 BIN_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin")
 

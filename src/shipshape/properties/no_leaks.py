@@ -13,11 +13,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipshape.build import app_copy, probe_build, tail
 from shipshape.errors import PropertyFailed
-from shipshape.filesystem import find_in_layers
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
+from shipshape.text import tail
 
 SECRET_VALUE = re.compile(
     r"(ghp_|github_pat_|glpat-|xox[bp]-|sk_live_|AKIA[0-9A-Z]{16}|-----BEGIN [A-Z ]*PRIVATE KEY)"
@@ -53,37 +52,26 @@ def secret_like_env(env: list[str], name_pattern: str) -> list[str]:
 
 
 def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
-    # The canary makes every probe image unique; so must its tag be, or two
-    # runs probing the same template remove each other's image.
-    tag = f"shipshape/leak-probe:{subject.plan().digest[:12]}-{canary[-8:]}"
-    with app_copy(subject.target.app.path) as app, tempfile.TemporaryDirectory() as tmp:
+    with subject.context_copy() as app, tempfile.TemporaryDirectory() as tmp:
         for planted in params.planted:
             relative = planted.format(tag=subject.python_tag())
             (app / relative).parent.mkdir(parents=True, exist_ok=True)
             (app / relative).write_text(f"CANARY={canary}\n")
         secret_file = Path(tmp) / "secret"
         secret_file.write_text(f"machine canary.invalid login canary password {canary}\n")
-        probe = probe_build(
-            subject.plan(),
-            subject.build_options,
+        with subject.probe_image(
             app,
-            tag=tag,
             secrets={params.secret_id: secret_file},
             build_args={arg: canary for arg in params.canary_build_args},
-        )
-    if not probe.ok:
-        raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
-    try:
-        image = subject.client.images.get(tag)
-        found = find_in_layers(subject.client, tag, canary.encode())
-        found += [
-            f"docker history: {(h.get('CreatedBy') or '')[:120]}"
-            for h in image.history()
-            if canary in (h.get("CreatedBy") or "")
-        ]
-    finally:
-        subject.client.images.remove(tag, force=True)
-    return found
+        ) as (probe, tag):
+            if not probe.ok:
+                raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
+            found = subject.find_in_image(tag, canary.encode())
+            return found + [
+                f"docker history: {(h.get('CreatedBy') or '')[:120]}"
+                for h in subject.image_history(tag)
+                if canary in (h.get("CreatedBy") or "")
+            ]
 
 
 def check(subject: Subject, params: Params) -> str:

@@ -9,9 +9,8 @@ block. The exported filesystem is scanned, so a bit set in any layer counts.
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
-from shipshape.filesystem import Entry
 from shipshape.properties.base import Property
-from shipshape.subject import Subject
+from shipshape.subject import Entry, Subject
 
 SETUID = 0o4000
 SETGID = 0o2000

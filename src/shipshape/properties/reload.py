@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Property, scaled
-from shipshape.run import RunOptions
-from shipshape.subject import Subject
+from shipshape.properties.base import Property
+from shipshape.subject import RunOptions, Subject
+from shipshape.waiting import poll
 
 
 @dataclass(frozen=True)
@@ -42,19 +42,20 @@ def check(subject: Subject, params: Params) -> str:
         token = f"reloaded-{secrets.token_hex(4)}"
         edited.write_text(text.replace(params.old, f'"{token}"'))
         started = time.monotonic()
-        budget = params.within_s * subject.time_scale
-        while time.monotonic() - started < budget:
+
+        def shows_the_change() -> float | None:
             try:
-                if token in container.get(params.path, timeout=2.0).text:
-                    return (
-                        f"{time.monotonic() - started:.1f}s of {scaled(subject, params.within_s)}"
-                    )
+                body = container.get(params.path, timeout=2.0).text
             except httpx.HTTPError:
-                pass  # restarting
-            time.sleep(0.2)
+                return None  # restarting
+            return time.monotonic() - started if token in body else None
+
+        seconds = poll(shows_the_change, subject.budget(params.within_s).seconds, every_s=0.2)
+        if seconds is not None:
+            return f"{seconds:.1f}s of {subject.budget(params.within_s)}"
     raise PropertyFailed(
         f"reload: after editing {params.file}, GET {params.path} did not show the change "
-        f"within {scaled(subject, params.within_s)}\n--- container log (tail) ---\n"
+        f"within {subject.budget(params.within_s)}\n--- container log (tail) ---\n"
         + container.logs_tail()
     )
 

@@ -23,7 +23,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from shipshape.errors import HarnessError, PropertyFailed
-from shipshape.manifest import App
+from shipshape.manifest import App, TargetId
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 from shipshape.tools import find_tool, tail
@@ -34,8 +34,8 @@ class Params:
     format: str = "cyclonedx-json"
 
 
-def sbom_path(out_dir: Path, target_id: str) -> Path:
-    return out_dir / (target_id.replace("/", "_") + ".cdx.json")
+def sbom_path(out_dir: Path, target_id: TargetId) -> Path:
+    return out_dir / (str(target_id).replace("/", "_") + ".cdx.json")
 
 
 def _requirement_lines(app: App) -> list[str]:

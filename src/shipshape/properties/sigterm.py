@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from shipshape.errors import NotChecked, PropertyFailed
-from shipshape.properties.base import Measured, Property, scaled
+from shipshape.properties.base import Measured, Property
 from shipshape.subject import RunningContainer, Subject
 
 # The in-flight request must have reached the app before SIGTERM is sent.
@@ -65,7 +65,7 @@ def check(subject: Subject, params: Params) -> Measured:
         raise NotChecked("the container never became ready (healthy and listen failed)")
     inflight = None
     if params.inflight_path:
-        if container.wait_http(subject.health_path, 5.0 * subject.time_scale) is None:
+        if container.wait_http(subject.health_path, subject.budget(5.0).seconds) is None:
             raise NotChecked(
                 "the in-flight request cannot be sent: the port does not answer (listen failed)"
             )
@@ -73,7 +73,7 @@ def check(subject: Subject, params: Params) -> Measured:
         inflight.start()
         time.sleep(INFLIGHT_HEAD_START_S)
 
-    budget = params.within_s * subject.time_scale
+    budget = subject.budget(params.within_s).seconds
     started = time.monotonic()
     container.container.kill(signal="SIGTERM")
     stopped = container.wait_exited(budget + GRACE_AFTER_BUDGET_S)
@@ -87,10 +87,10 @@ def check(subject: Subject, params: Params) -> Measured:
     if not stopped:
         problems.append(
             f"still running {seconds:.1f}s after SIGTERM (budget "
-            f"{scaled(subject, params.within_s)}): SIGTERM was not handled, SIGKILL sent"
+            f"{subject.budget(params.within_s)}): SIGTERM was not handled, SIGKILL sent"
         )
     elif seconds > budget:
-        problems.append(f"stopped after {seconds:.1f}s, budget {scaled(subject, params.within_s)}")
+        problems.append(f"stopped after {seconds:.1f}s, budget {subject.budget(params.within_s)}")
     if stopped and exit_code not in params.exit_codes:
         problems.append(f"exit code {exit_code}, expected one of {list(params.exit_codes)}")
     if inflight is not None:
@@ -109,7 +109,7 @@ def check(subject: Subject, params: Params) -> Measured:
     meaning = CLEAN_EXITS.get(exit_code, f"exit {exit_code}")
     inflight_text = ", in-flight request completed" if inflight else ""
     return Measured(
-        f"{seconds:.1f}s of {scaled(subject, params.within_s)}, {meaning}{inflight_text}{note}",
+        f"{seconds:.1f}s of {subject.budget(params.within_s)}, {meaning}{inflight_text}{note}",
         {"seconds": seconds, "exit_code": exit_code},
     )
 

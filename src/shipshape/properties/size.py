@@ -2,10 +2,7 @@
 
 from dataclasses import dataclass
 
-import docker
-
 from shipshape.errors import PropertyFailed
-from shipshape.filesystem import uncompressed_size
 from shipshape.properties.base import Measured, Property, mb
 from shipshape.subject import Subject
 
@@ -21,7 +18,7 @@ class Params:
 
 
 def _largest_layers(subject: Subject, count: int = 3) -> str:
-    history = subject.client.images.get(subject.image().tag).history()
+    history = subject.image_history()
     layers = sorted(history, key=lambda h: h.get("Size", 0), reverse=True)[:count]
     return "\n".join(
         f"  {mb(h['Size']):7.1f} MB  {(h.get('CreatedBy') or '')[:110]}" for h in layers
@@ -62,18 +59,6 @@ def size_verdict(
 # read from `docker save`, its layers decompressed and their files summed.
 MEASURED_AS = "uncompressed layers"
 
-# Image id (a content digest, so never stale) -> uncompressed size: the base
-# is measured once per process, not once per variant.
-_measured: dict[str, int] = {}
-
-
-def _size(client: docker.DockerClient, ref: str) -> int:
-    """`ref`'s uncompressed layers, streamed from `docker save` (see MEASURED_AS)."""
-    image_id = client.images.get(ref).id
-    if image_id not in _measured:
-        _measured[image_id] = uncompressed_size(client, image_id)
-    return _measured[image_id]
-
 
 def _saying_how_measured(text: str) -> str:
     """The verdict's value text with MEASURED_AS after the sizes, e.g. "281 MB (+18), ..."."""
@@ -82,14 +67,10 @@ def _saying_how_measured(text: str) -> str:
 
 
 def check(subject: Subject, params: Params) -> Measured:
-    plan = subject.image().plan
-    size = _size(subject.client, subject.image().tag)
-    official = plan.runtime_base
-    used = None
-    base_size = 0  # FROM scratch: everything in the image is added
-    if official is not None:
-        used = subject.build_options.bases.resolve(official, subject.target.platform)
-        base_size = _size(subject.client, used)
+    size = subject.uncompressed_size(subject.image().tag)
+    official, used = subject.runtime_base() or (None, None)
+    # FROM scratch: everything in the image is added.
+    base_size = subject.uncompressed_size(used) if used else 0
     text, failure = size_verdict(size, base_size, official, used, params)
     text = _saying_how_measured(text)
     if failure:

@@ -1,12 +1,12 @@
 """workers: the documented number of worker processes are running under PID 1."""
 
 import json
-import time
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
+from shipshape.waiting import poll
 
 # Lists PID 1's children (ppid 1) from /proc, as the app's user, with their command lines.
 PROBE = """
@@ -40,12 +40,13 @@ def children(subject: Subject, params: Params) -> list[str]:
 
 
 def check(subject: Subject, params: Params) -> str:
-    deadline = time.monotonic() + SETTLE_S * subject.time_scale
-    found = children(subject, params)
-    while len(found) != params.count and time.monotonic() < deadline:
-        time.sleep(0.5)
+    def settled() -> list[str] | None:
         found = children(subject, params)
-    if len(found) != params.count:
+        return found if len(found) == params.count else None
+
+    found = poll(settled, subject.budget(SETTLE_S).seconds, every_s=0.5)
+    if found is None:
+        found = children(subject, params)
         shown = "\n  ".join(found) or "(none)"
         raise PropertyFailed(
             f"workers: {len(found)} worker process(es) under PID 1, "

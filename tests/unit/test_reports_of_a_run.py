@@ -1,0 +1,125 @@
+"""The reports of a whole run (terminal, JUnit, Markdown), with the checks stubbed out:
+what a CI dashboard and a job summary get from shipshape."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from shipshape import engine
+from shipshape.errors import PropertyFailed
+from shipshape.properties import REGISTRY, Measured
+
+MANIFEST = """\
+apps:
+  web: {path: app}
+variants:
+  prod:
+    dockerfile: Dockerfile
+    apps: [web]
+    properties: {user: {}, size: {}, healthy: {}}
+"""
+
+
+@pytest.fixture
+def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
+    pytester.mkdir("app")
+    pytester.path.joinpath("app", "uv.lock").write_text("version = 1\n")
+    pytester.path.joinpath("Dockerfile").write_text("FROM python:3.15-slim\n")
+    pytester.path.joinpath("shipshape.yaml").write_text(MANIFEST)
+
+    def measured(subject: object, params: object) -> Measured:
+        return Measured("281 MB (+18)", {"size_mb": 281.0, "base_mb": 263.0, "added_mb": 18.0})
+
+    def fails(subject: object, params: object) -> str:
+        raise PropertyFailed("user: the image sets no USER, so it runs as root\nmore detail")
+
+    def passes(subject: object, params: object) -> str:
+        return "1.2s of 10s"
+
+    for prop, check in (("size", measured), ("user", fails), ("healthy", passes)):
+        monkeypatch.setitem(REGISTRY, prop, dataclasses.replace(REGISTRY[prop], check=check))
+    monkeypatch.setattr(engine, "connect", lambda: object())
+    monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
+    monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
+    monkeypatch.setattr(engine, "remove_run", lambda c, run_id: None)
+    monkeypatch.setattr(engine, "facts", lambda c, b: "engine: Docker (stub)")
+    return pytester
+
+
+def test_junit_carries_the_measured_values_grouped_by_target(run: pytest.Pytester) -> None:
+    junit = run.path / "junit.xml"
+    run.runpytest_inprocess("shipshape.yaml", f"--junitxml={junit}")
+    cases = {c.get("name"): c for c in ET.parse(junit).getroot().iter("testcase")}
+    assert set(cases) == {"user", "healthy", "size"}
+    assert {c.get("classname") for c in cases.values()} == {
+        "shipshape.yaml.prod/web/3.15/linux/amd64"
+    }
+    properties = {p.get("name"): p.get("value") for p in cases["size"].iter("property")}
+    assert properties == {
+        "shipshape.status": "pass",
+        "shipshape.value": "281 MB (+18)",
+        "shipshape.message": "",
+    }
+    user = {p.get("name"): p.get("value") for p in cases["user"].iter("property")}
+    assert user["shipshape.status"] == "fail"
+    assert user["shipshape.message"] == "user: the image sets no USER, so it runs as root"
+
+
+def test_markdown_has_the_table_the_failure_and_a_mermaid_size_chart(run: pytest.Pytester) -> None:
+    markdown = run.path / "report.md"
+    run.runpytest_inprocess("shipshape.yaml", f"--shipshape-markdown={markdown}")
+    text = markdown.read_text()
+    assert "| target | user | healthy | size |" in text
+    assert "**`prod/web/3.15/linux/amd64` :: `user`** (fail): user: the image sets no USER" in text
+    assert "<details><summary>log</summary>" in text and "more detail" in text
+    assert "```mermaid\nxychart-beta" in text
+    assert 'x-axis ["prod/web py3.15 amd64"]' in text
+    assert "bar [263]" in text and "bar [18]" in text
+    assert not list(run.path.glob("*.png"))
+
+
+def test_the_terminal_report_leads_with_failures_and_fits(run: pytest.Pytester) -> None:
+    result = run.runpytest_inprocess("shipshape.yaml")
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if "shipshape property report" in line)
+    report = lines[start + 1 :]
+    assert report[0] == "engine: Docker (stub)"
+    assert report[1].startswith(
+        "FAIL prod/web/3.15/linux/amd64::user: user: the image sets no USER"
+    )
+    assert all(len(line) <= 100 for line in report if not line.startswith(("=", "FAILED")))
+    assert any(line.startswith("shipshape: 2 passed, 1 failed") for line in report)
+    json_path = run.path / "r.json"
+    run.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(json_path))
+    assert {r["property"]: r["status"] for r in json.loads(json_path.read_text())} == {
+        "user": "fail",
+        "healthy": "pass",
+        "size": "pass",
+    }
+
+
+def _report(result: pytest.RunResult) -> str:
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if "shipshape property report" in line)
+    return "\n".join(lines[start + 1 : start + 12])
+
+
+def test_colour_comes_from_pytests_writer(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest's writer decides: a TTY, --color, NO_COLOR and PY_COLORS are all honoured."""
+    monkeypatch.delenv("PY_COLORS", raising=False)
+    assert "\x1b[31m✗" in _report(run.runpytest_inprocess("shipshape.yaml", "--color=yes"))
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert "\x1b[" not in _report(run.runpytest_inprocess("shipshape.yaml"))
+
+
+def test_reports_write_no_file_beside_them(run: pytest.Pytester, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run.runpytest_inprocess("shipshape.yaml", f"--shipshape-markdown={out / 'r.md'}")
+    assert [p.name for p in out.iterdir()] == ["r.md"]
