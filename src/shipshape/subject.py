@@ -90,9 +90,12 @@ class Subject:
 
     @property
     def health_path(self) -> str:
-        """The path readiness is asked on: listen's, else the root (any answer counts)."""
+        """Where readiness is asked: listen's path, else the HEALTHCHECK's URL, else the root."""
         listen = self.params("listen")
-        return listen.path if listen and listen.path else DEFAULT_HEALTH_PATH
+        if listen and listen.path:
+            return listen.path
+        inferred = self.inference().health_path.value
+        return str(inferred) if inferred else DEFAULT_HEALTH_PATH
 
     def has_healthcheck(self) -> bool:
         test = (self.image_config().get("Healthcheck") or {}).get("Test") or []
