@@ -121,6 +121,8 @@ class PropertyItem(pytest.Item):
         self.target_id: TargetId = self.parent.target_id
         self.value: str | None = None
         self.numbers: dict[str, float] = {}
+        # Set when the verdict came from the store: when it was measured.
+        self.measured_at: str | None = None
         # Items of one target run on one xdist worker (--dist loadgroup): they
         # share its image and containers.
         self.add_marker(pytest.mark.xdist_group(self.parent.name))
@@ -128,14 +130,26 @@ class PropertyItem(pytest.Item):
     def runtest(self) -> None:
         if self.skip_reason:
             self._skip(self.skip_reason)
+        subject, store = self.parent.subject, self.config.stash[STATE].verdicts()
         try:
-            result = self.prop.check(self.parent.subject, self.params)
+            key = (
+                subject.fingerprint(self.name, self.params)
+                if store and self.prop.reusable
+                else None
+            )
+            if key and (stored := store.get(key)):
+                self.value, self.numbers = stored.value, stored.numbers
+                self.measured_at = stored.measured_at
+                return
+            result = self.prop.check(subject, self.params)
             measured = result if isinstance(result, Measured) else Measured(result)
             self.value, self.numbers = measured.text, dict(measured.numbers)
+            if key:
+                store.put(key, self.value, self.numbers)
         except NotChecked as exc:
             self._skip(f"not checked: {exc}")
         except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
-            if engine.reachable(self.parent.subject.client):
+            if engine.reachable(subject.client):
                 raise
             raise EngineLost(f"the Docker engine went away during the run ({exc})") from None
 
@@ -176,4 +190,6 @@ class PropertyItem(pytest.Item):
             message = f"{type(error).__name__}: {error}" if error else str(report.longrepr)
             if not isinstance(error, HarnessError | EngineLost | ConfigError):
                 message = f"harness crash in the {self.name} check: {message}"
-        return Record.of(self.target_id, self.name, status, self.value, message, self.numbers)
+        return Record.of(
+            self.target_id, self.name, status, self.value, message, self.numbers, self.measured_at
+        )

@@ -74,6 +74,11 @@ def add_options(parser: pytest.Parser) -> None:
         "(QEMU); the report shows the scaled budget (default: 10)",
     )
     group.addoption(
+        "--shipshape-fresh",
+        action="store_true",
+        help="check everything afresh: reuse no stored verdict (also SHIPSHAPE_FRESH=1)",
+    )
+    group.addoption(
         "--shipshape-strict",
         action="store_true",
         help="every skip is a failure (for machines where registries and tools are all there)",

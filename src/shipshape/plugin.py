@@ -128,6 +128,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             ("shipshape.status", record.status),
             ("shipshape.value", record.value or ""),
             ("shipshape.message", record.message.partition("\n")[0]),
+            ("shipshape.reused", record.measured_at or ""),
         ]
         if isinstance(error, EngineLost):
             item.session.shouldstop = str(error)

@@ -28,6 +28,10 @@ class Record:
     message: str
     # Measured numbers (e.g. size_mb, seconds), for charts and benchmarks.
     numbers: dict[str, float] = field(default_factory=dict)
+    # A pass taken from the verdict store: its inputs are unchanged since
+    # `measured_at` (UTC, ISO 8601).
+    reused: bool = False
+    measured_at: str | None = None
 
     @classmethod
     def of(
@@ -38,10 +42,12 @@ class Record:
         value: str | None,
         message: str,
         numbers: dict[str, float],
+        measured_at: str | None = None,
     ) -> Record:
         return cls(
             target.variant, target.app, target.python, target.platform,
             prop, status, value, message, numbers,
+            reused=measured_at is not None, measured_at=measured_at,
         )  # fmt: skip
 
     @property
@@ -122,7 +128,7 @@ def failures(records: Iterable[Record], status: str = "fail") -> list[str]:
 
 
 WIDTH = 100
-GLYPHS = {"pass": "✓", "fail": "✗", "skip": "-", "error": "E"}
+GLYPHS = {"pass": "✓", "reused": "↺", "fail": "✗", "skip": "-", "error": "E"}
 NOT_APPLICABLE = "·"
 Paint = Callable[[str, str], str]  # (text, status) -> text, coloured or not
 
@@ -138,7 +144,7 @@ def _fit(line: str, width: int = WIDTH) -> str:
 def _matrix(records: Sequence[Record], order: Sequence[str], paint: Paint) -> list[str]:
     """Properties as rows, targets as numbered columns, one glyph per cell."""
     targets = list(dict.fromkeys(str(r.target_id) for r in records))
-    cells = {(str(r.target_id), r.property): r.status for r in records}
+    cells = {(str(r.target_id), r.property): "reused" if r.reused else r.status for r in records}
     props = _columns(records, order)
     name_width = max(len(p) for p in props) + 2
     per_block = max(1, (WIDTH - name_width) // 3)
@@ -151,7 +157,7 @@ def _matrix(records: Sequence[Record], order: Sequence[str], paint: Paint) -> li
             for _, target in block:
                 status = cells.get((target, prop))
                 glyph = GLYPHS.get(status, NOT_APPLICABLE) if status else NOT_APPLICABLE
-                glyphs.append("  " + paint(glyph, status or ""))
+                glyphs.append("  " + paint(glyph, "pass" if status == "reused" else status or ""))
             lines.append(prop.ljust(name_width) + "".join(glyphs))
     return lines
 
@@ -193,9 +199,11 @@ def summary_lines(
             ]
     count = totals(records)
     took = f" in {elapsed_s:.0f}s" if elapsed_s is not None else ""
+    reused = sum(1 for r in records if r.reused)
+    passed = f"{count['pass']} passed" + (f" ({reused} reused)" if reused else "")
     lines += [
         "",
-        f"shipshape: {count['pass']} passed, {count['fail']} failed, {count['skip']} skipped, "
+        f"shipshape: {passed}, {count['fail']} failed, {count['skip']} skipped, "
         f"{count['error']} harness errors over {len({r.target_id for r in records})} "
         f"target(s){took}",
     ]

@@ -18,6 +18,7 @@ from shipshape.build import BuildOptions
 from shipshape.manifest import Selection, Target, TargetId
 from shipshape.report import Record
 from shipshape.subject import Subject
+from shipshape.verdicts import VerdictStore
 
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipshape"
 
@@ -60,6 +61,11 @@ class RunState:
     _client: docker.DockerClient | None = None
     _native: str | None = None
     _bases: BaseMap | None = None
+
+    def verdicts(self) -> VerdictStore | None:
+        """Where passes are kept for reuse; None when this run must check everything afresh."""
+        fresh = self.config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH")
+        return None if fresh else VerdictStore(self.build_options().cache_dir / "verdicts")
 
     def client(self) -> docker.DockerClient:
         if self._client is None:

@@ -41,6 +41,7 @@ from shipshape.manifest import Target
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
+from shipshape.verdicts import fingerprint, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
@@ -76,6 +77,7 @@ class Subject:
     _files: list[Entry] | None = None
     _user: ImageUser | None = None
     _probe: Probe | None = None
+    _engine: str | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
     # ------------------------------------------------------------ settings
@@ -141,6 +143,23 @@ class Subject:
         """What the Dockerfile and its context say (the install step, the app module...)."""
         return infer(
             self.target.variant.dockerfile, self.target.app.path, self.target.variant.target
+        )
+
+    def fingerprint(self, prop_id: str, params: Any) -> str:
+        """Everything a verdict of `prop_id` on this target could depend on (see verdicts)."""
+        if self._engine is None:
+            info = self.client.info()
+            store = f"{info.get('Driver')} {info.get('DriverStatus')}"
+            self._engine = f"{self.client.api.base_url} {store}"
+        return fingerprint(
+            {
+                "property": prop_id,
+                "params": params_input(params),
+                "target": str(self.target.id),
+                "plan": self.plan().digest,
+                "engine": self._engine,
+                "time_scale": self.time_scale,
+            }
         )
 
     def build_args(self) -> Mapping[str, str]:

@@ -79,6 +79,7 @@ def test_a_lost_engine_is_an_error_one_line_and_a_partial_report(
         raise requests.exceptions.ConnectionError("Connection refused")
 
     monkeypatch.setattr(engine, "connect", lambda: client)
+    monkeypatch.setenv("SHIPSHAPE_FRESH", "1")
     monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
     monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
     monkeypatch.setattr(engine, "remove_run", refused)

@@ -95,6 +95,8 @@ def test_json_round_trip_and_keys(tmp_path: Path) -> None:
         "value",
         "message",
         "numbers",
+        "reused",
+        "measured_at",
     }
     assert read_json(path) == RECORDS
 

@@ -8,6 +8,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import docker.errors
 import pytest
 
 from shipshape import engine
@@ -23,6 +24,21 @@ variants:
     apps: [web]
     properties: {user: {}, size: {}, healthy: {}}
 """
+
+
+class FakeEngine:
+    """Just enough of a Docker client for fingerprints: no image exists, nothing runs."""
+
+    class api:
+        base_url = "http+docker://localhost"
+
+    class images:
+        @staticmethod
+        def get(ref: str) -> None:
+            raise docker.errors.ImageNotFound(ref)
+
+    def info(self) -> dict[str, str]:
+        return {"Driver": "overlay2"}
 
 
 @pytest.fixture
@@ -43,7 +59,8 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
 
     for prop, check in (("size", measured), ("user", fails), ("healthy", passes)):
         monkeypatch.setitem(REGISTRY, prop, dataclasses.replace(REGISTRY[prop], check=check))
-    monkeypatch.setattr(engine, "connect", lambda: object())
+    monkeypatch.setattr(engine, "connect", lambda: FakeEngine())
+    monkeypatch.setenv("SHIPSHAPE_CACHE_DIR", str(pytester.path / "cache"))
     monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
     monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
     monkeypatch.setattr(engine, "remove_run", lambda c, run_id: None)
@@ -64,6 +81,7 @@ def test_junit_carries_the_measured_values_grouped_by_target(run: pytest.Pyteste
         "shipshape.status": "pass",
         "shipshape.value": "281 MB (+18)",
         "shipshape.message": "",
+        "shipshape.reused": "",
     }
     user = {p.get("name"): p.get("value") for p in cases["user"].iter("property")}
     assert user["shipshape.status"] == "fail"
@@ -123,3 +141,40 @@ def test_reports_write_no_file_beside_them(run: pytest.Pytester, tmp_path: Path)
     out = tmp_path / "out"
     run.runpytest_inprocess("shipshape.yaml", f"--shipshape-markdown={out / 'r.md'}")
     assert [p.name for p in out.iterdir()] == ["r.md"]
+
+
+def test_unchanged_passes_are_reused_and_fresh_rechecks(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+
+    def counted(subject: object, params: object) -> str:
+        calls.append("healthy")
+        return "1.2s of 10s"
+
+    monkeypatch.setitem(
+        REGISTRY, "healthy", dataclasses.replace(REGISTRY["healthy"], check=counted)
+    )
+    report = run.path / "r.json"
+
+    def healthy() -> dict:
+        run.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report), *extra)
+        return next(r for r in json.loads(report.read_text()) if r["property"] == "healthy")
+
+    extra: tuple[str, ...] = ()
+    first = healthy()
+    assert (first["reused"], len(calls)) == (False, 1)
+    again = healthy()
+    assert again["reused"] and again["measured_at"] and len(calls) == 1
+    assert again["value"] == "1.2s of 10s"
+    # A failure is never stored: `user` fails every time it is asked.
+    statuses = {r["property"]: r["reused"] for r in json.loads(report.read_text())}
+    assert statuses["user"] is False
+    extra = ("--shipshape-fresh",)
+    assert healthy()["reused"] is False and len(calls) == 2
+    extra = ()
+    # A changed input (the healthy budget) is a new fingerprint: checked again.
+    run.path.joinpath("shipshape.yaml").write_text(
+        MANIFEST.replace("healthy: {}", "healthy: {within_s: 20}")
+    )
+    assert healthy()["reused"] is False and len(calls) == 3

@@ -36,6 +36,10 @@ class Property:
     # A command-line option without which the property is not collected
     # (e.g. it needs the network); None = always collected.
     requires_option: str | None = None
+    # False when the verdict depends on something outside its fingerprint
+    # (a vulnerability database that changes daily) or the check writes an
+    # artifact each run (an SBOM): always checked afresh.
+    reusable: bool = True
 
 
 def mb(size_bytes: float) -> float:

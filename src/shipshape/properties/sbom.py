@@ -118,5 +118,10 @@ def check(subject: Subject, params: Params) -> Measured:
 
 
 PROPERTY = Property(
-    "sbom", "CycloneDX SBOM written (opt-in)", Params, check, requires_option="--shipshape-sbom"
+    "sbom",
+    "CycloneDX SBOM written (opt-in)",
+    Params,
+    check,
+    requires_option="--shipshape-sbom",
+    reusable=False,
 )

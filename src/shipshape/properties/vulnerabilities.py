@@ -104,4 +104,5 @@ PROPERTY = Property(
     Params,
     check,
     requires_option="--shipshape-trivy-image",
+    reusable=False,
 )

@@ -1,0 +1,104 @@
+"""Verdicts keyed by everything they depend on: unchanged work is free.
+
+A property's fingerprint is a digest of every input its verdict could
+depend on, erring on the strict side:
+- the harness's own code (every source file of the package), so a change to
+  a property, the Subject or the build machinery re-checks everything;
+- the property's id and parameters, including the *content* of every file
+  a parameter names (a Deployment, a Compose file, a hadolint config);
+- the target's build plan digest: the Dockerfile, its .dockerignore, every
+  file of the context it lets in, the build args, the platform and the ids
+  of the base images (what the image's content-hash tag is made of);
+- the engine (its address and image store) and the emulation scale.
+
+Only passes are stored and reused: a failure is always re-checked, so a
+flaky runtime failure never sticks. Writes are atomic (a temporary file
+renamed into place), so parallel xdist workers and a killed run leave either
+a whole verdict or none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def harness_digest() -> str:
+    """A digest of the harness's own source: any change to it is a new harness."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _param_value(value: Any) -> Any:
+    """A parameter as fingerprint input: a file's content, not only its name."""
+    if isinstance(value, Path):
+        content = value.read_bytes() if value.is_file() else b""
+        return {"path": str(value), "sha256": hashlib.sha256(content).hexdigest()}
+    if isinstance(value, tuple | list):
+        return [_param_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _param_value(v) for k, v in value.items()}
+    return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+
+
+def params_input(params: Any) -> Any:
+    if params is None or not dataclasses.is_dataclass(params):
+        return _param_value(params)
+    return {f.name: _param_value(getattr(params, f.name)) for f in dataclasses.fields(params)}
+
+
+def fingerprint(parts: Mapping[str, Any]) -> str:
+    """The digest of a verdict's inputs (the harness's own code always among them)."""
+    payload = {"harness": harness_digest(), **parts}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Stored:
+    value: str | None
+    numbers: dict[str, float]
+    measured_at: str  # ISO 8601, UTC
+
+
+@dataclass(frozen=True)
+class VerdictStore:
+    root: Path
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Stored | None:
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            return Stored(data["value"], dict(data["numbers"]), data["measured_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None  # absent, or unreadable: check afresh
+
+    def put(self, key: str, value: str | None, numbers: Mapping[str, float]) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        data = {
+            "value": value,
+            "numbers": dict(numbers),
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        with tempfile.NamedTemporaryFile(
+            "w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8"
+        ) as handle:
+            json.dump(data, handle)
+        os.replace(handle.name, path)
