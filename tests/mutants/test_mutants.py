@@ -1,31 +1,73 @@
 """Every property can fail: each known-bad template is rejected for its cause.
 
 A mutant is one change to a real template (tests/mutants/mutants.yaml),
-optionally with a change to the app or to the Kubernetes manifest. The
-harness is run on it in a child pytest exactly as a user would run it, and
-the report must show `fail` for exactly the mutant's properties, each with a
-message naming the cause; every other property must not fail. A failing
-run must also leave no container, network or volume behind.
+optionally with a change to the app, the Kubernetes manifest or a Compose
+file. The harness runs on the mutants exactly as a user would run it: all of
+them in one child `pytest -n 2` of a manifest holding each mutant as a
+variant (so workers and identical build stages are shared), except those
+that need options of their own, which get a child run each. For every
+mutant the report must show `fail` for exactly its properties, each with a
+message naming the cause, and no harness error; the run must leave no
+container, network or volume behind.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from filelock import FileLock
 
-from tests.support.manifests import write_one_target_manifest
+from tests.support.harness import HarnessRun
+from tests.support.manifests import write_many_mutants_manifest, write_one_target_manifest
 from tests.support.verdicts import assert_caught
 
 HERE = Path(__file__).resolve().parent
 MUTANTS: dict[str, dict[str, Any]] = yaml.safe_load((HERE / "mutants.yaml").read_text())
+SHARED = {name: spec for name, spec in MUTANTS.items() if "options" not in spec}
+# All mutants at once: every build, probe build and container of 40 targets.
+SHARED_RUN_TIMEOUT_S = 3600
+
+
+@pytest.fixture(scope="session")
+def shared_run(repo: Path, harness, tmp_path_factory: pytest.TempPathFactory):
+    """The one child run of every mutant without options of its own, once per session.
+
+    Under xdist each worker asks for it; the first runs it, the others read
+    its result (a file lock in the session's shared temporary folder).
+    """
+    shared = tmp_path_factory.getbasetemp().parent
+    result = shared / "mutants-run.json"
+    with FileLock(str(shared / "mutants-run.lock")):
+        if not result.exists():
+            folder = shared / "mutants"
+            folder.mkdir(exist_ok=True)
+            manifest = write_many_mutants_manifest(repo, SHARED, folder)
+            run = harness.run(
+                manifest, "-n", "2", "--dist", "loadgroup", timeout_s=SHARED_RUN_TIMEOUT_S
+            )
+            result.write_text(json.dumps(run.to_json()))
+    return HarnessRun.from_json(json.loads(result.read_text()))
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("name", sorted(MUTANTS))
-def test_mutant_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", sorted(SHARED))
+def test_mutant_is_caught(name: str, shared_run) -> None:
+    assert_caught(name, shared_run.of_variant(name), SHARED[name]["fails"], check_exit=False)
+
+
+@pytest.mark.engine
+def test_the_shared_run_exits_1_and_leaves_nothing(shared_run) -> None:
+    assert shared_run.exit_code == 1, shared_run.output[-2000:]
+    assert not shared_run.left_behind, f"the run left these behind: {shared_run.left_behind}"
+
+
+@pytest.mark.engine
+@pytest.mark.parametrize("name", sorted(set(MUTANTS) - set(SHARED)))
+def test_mutant_with_options_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> None:
     spec = MUTANTS[name]
     # Opt-in properties (e.g. sbom) are asked for as a user would: by option.
     options = [arg.replace("{tmp}", str(tmp_path)) for arg in spec.get("options", [])]

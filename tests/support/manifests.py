@@ -108,3 +108,22 @@ def write_mutant_compose(
         params = properties.get(prop)
         if params is not None and COMPOSE_FILES[name] in params:
             properties[prop] = {**params, COMPOSE_FILES[name]: str(folder / name)}
+
+
+def write_many_mutants_manifest(repo: Path, specs: dict[str, dict[str, Any]], folder: Path) -> Path:
+    """One manifest holding every mutant as a variant of its own, for one child run.
+
+    Each mutant keeps exactly the manifest `write_one_target_manifest` gives
+    it (its template, app, Deployment or Compose changes); apps are renamed
+    per mutant so that two mutants' edited copies of one app never meet.
+    """
+    merged: dict[str, Any] = {"apps": {}, "variants": {}}
+    for name, spec in specs.items():
+        one = yaml.safe_load(write_one_target_manifest(repo, name, spec, folder / name).read_text())
+        merged.setdefault("defaults", one["defaults"])
+        ((app_name, app),) = one["apps"].items()
+        merged["apps"][f"{name}--{app_name}"] = app
+        merged["variants"][name] = {**one["variants"][name], "apps": [f"{name}--{app_name}"]}
+    path = folder / "shipshape.yaml"
+    path.write_text(yaml.safe_dump(merged))
+    return path
