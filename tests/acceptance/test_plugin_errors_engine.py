@@ -9,24 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-MANIFEST = """\
-apps:
-  web: {path: app}
-variants:
-  prod:
-    dockerfile: Dockerfile
-    apps: [web]
-    properties:
-      user: {uidd: 1}
-"""
+from tests.support.stub_project import MANIFEST, stub_project
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.mkdir("app")
-    pytester.path.joinpath("app", "uv.lock").write_text("version = 1\n")
-    pytester.path.joinpath("Dockerfile").write_text("FROM python:3.15-slim\n")
-    return pytester
+    return stub_project(pytester)
 
 
 @pytest.mark.engine

@@ -14,25 +14,12 @@ import requests
 
 from shipshape import engine
 from shipshape.properties import REGISTRY
-
-MANIFEST = """\
-apps:
-  web: {path: app}
-variants:
-  prod:
-    dockerfile: Dockerfile
-    apps: [web]
-    properties:
-      user: {uidd: 1}
-"""
+from tests.support.stub_project import MANIFEST, manifest, stub_project
 
 
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.mkdir("app")
-    pytester.path.joinpath("app", "uv.lock").write_text("version = 1\n")
-    pytester.path.joinpath("Dockerfile").write_text("FROM python:3.15-slim\n")
-    return pytester
+    return stub_project(pytester)
 
 
 def test_no_engine_is_one_line_and_a_usage_error(project: pytest.Pytester, monkeypatch) -> None:
@@ -67,7 +54,7 @@ def test_a_lost_engine_is_an_error_one_line_and_a_partial_report(
     project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project.path.joinpath("shipshape.yaml").write_text(
-        MANIFEST.replace("user: {uidd: 1}", "user: {}\n      healthy: {}\n      listen: {}")
+        manifest("{user: {}, healthy: {}, listen: {}}")
     )
     client = _VanishingEngine()
 

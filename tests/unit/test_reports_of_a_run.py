@@ -14,16 +14,9 @@ import pytest
 from shipshape import engine
 from shipshape.errors import PropertyFailed
 from shipshape.properties import REGISTRY, Measured
+from tests.support.stub_project import manifest, stub_project
 
-MANIFEST = """\
-apps:
-  web: {path: app}
-variants:
-  prod:
-    dockerfile: Dockerfile
-    apps: [web]
-    properties: {user: {}, size: {}, healthy: {}}
-"""
+MANIFEST = manifest("{user: {}, size: {}, healthy: {}}")
 
 
 class FakeEngine:
@@ -43,10 +36,7 @@ class FakeEngine:
 
 @pytest.fixture
 def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
-    pytester.mkdir("app")
-    pytester.path.joinpath("app", "uv.lock").write_text("version = 1\n")
-    pytester.path.joinpath("Dockerfile").write_text("FROM python:3.15-slim\n")
-    pytester.path.joinpath("shipshape.yaml").write_text(MANIFEST)
+    stub_project(pytester, MANIFEST)
 
     def measured(subject: object, params: object) -> Measured:
         return Measured("281 MB (+18)", {"size_mb": 281.0, "base_mb": 263.0, "added_mb": 18.0})
