@@ -6,6 +6,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from shipshape.filesystem import Entry
 from shipshape.manifest import App
 from shipshape.properties import (
@@ -263,3 +265,10 @@ def test_no_setuid_names_each_file_and_its_bits() -> None:
     ]
     allowed = no_setuid.Params(allowed_paths=("usr/bin/su", "usr/bin/ch*"))
     assert no_setuid.findings(entries, allowed) == ["usr/bin/both (setuid+setgid)"]
+
+
+def test_an_app_without_indirect_dependencies_gives_no_probe_not_a_skip(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text('[[package]]\nname = "app"\nsource = { editable = "." }\n')
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\ndependencies = []\n')
+    with pytest.raises(build.NoStaleLockProbe, match="no indirect locked package"):
+        build.make_lock_stale(tmp_path)

@@ -11,7 +11,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipshape.errors import NotChecked, PropertyFailed
+from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
 from shipshape.text import tail
@@ -38,9 +38,13 @@ def make_lock_stale(app: Path) -> str:
     pyproject = app / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
     if not candidates or not DEPENDENCIES.search(text):
-        raise NotChecked("stale-lock probe: no indirect locked package or no dependencies list")
+        raise NoStaleLockProbe("no indirect locked package, or no `dependencies = [` to add it to")
     pyproject.write_text(DEPENDENCIES.sub(rf'\1"{candidates[0]}", ', text, count=1), "utf-8")
     return candidates[0]
+
+
+class NoStaleLockProbe(Exception):
+    """The app gives the stale-lock probe nothing to add: the build itself is still judged."""
 
 
 def _stale_lock_build(subject: Subject) -> tuple[bool, str, str]:
@@ -66,7 +70,10 @@ def check(subject: Subject, params: Params) -> str:
         # The stale-lock probe edits pyproject.toml against uv.lock; other
         # lock formats pin in ways the build cannot be shown to enforce here.
         return Measured(f"{value}; no stale-lock probe for {lockfile or 'no lock file'}", numbers)
-    ok, log, added = _stale_lock_build(subject)
+    try:
+        ok, log, added = _stale_lock_build(subject)
+    except NoStaleLockProbe as exc:
+        return Measured(f"{value}; no stale-lock probe: {exc}", numbers)
     if ok:
         raise PropertyFailed(
             f"build: with '{added}' added to pyproject.toml but not to uv.lock, the build "
