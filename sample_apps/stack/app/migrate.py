@@ -16,8 +16,24 @@ MIGRATIONS = [
 ]
 
 
+# How long to keep trying to reach the database: `depends_on: service_healthy`
+# orders the start, but a restart of the database can still race a run.
+CONNECT_WITHIN_S = 30.0
+
+
+async def connect() -> asyncpg.Connection:
+    deadline = asyncio.get_running_loop().time() + CONNECT_WITHIN_S
+    while True:
+        try:
+            return await asyncpg.connect(DATABASE_URL)
+        except (OSError, asyncpg.CannotConnectNowError) as exc:
+            if asyncio.get_running_loop().time() >= deadline:
+                raise SystemExit(f"migrate: no database within {CONNECT_WITHIN_S:g}s: {exc}")
+            await asyncio.sleep(1.0)
+
+
 async def migrate() -> None:
-    connection = await asyncpg.connect(DATABASE_URL)
+    connection = await connect()
     try:
         async with connection.transaction():
             for statement in MIGRATIONS:
