@@ -28,7 +28,9 @@ async def connect() -> asyncpg.Connection:
             return await asyncpg.connect(DATABASE_URL)
         except (OSError, asyncpg.CannotConnectNowError) as exc:
             if asyncio.get_running_loop().time() >= deadline:
-                raise SystemExit(f"migrate: no database within {CONNECT_WITHIN_S:g}s: {exc}") from None
+                raise SystemExit(
+                    f"migrate: no database within {CONNECT_WITHIN_S:g}s: {exc}"
+                ) from None
             await asyncio.sleep(1.0)
 
 
