@@ -349,8 +349,11 @@ def _owner_alive(labels: dict[str, str]) -> bool:
 
 def _labelled(client: docker.DockerClient, selector: list[str]) -> Iterator[Resource]:
     """Every container, network and volume whose labels match all of `selector`."""
-    for container in client.containers.list(all=True, filters={"label": selector}):
-        yield Resource("container", container.name, container.labels, container)
+    # sparse: no inspect per container, so one that another run removes
+    # between the listing and its inspect is no error (seen in CI: a 404).
+    for container in client.containers.list(all=True, sparse=True, filters={"label": selector}):
+        name = (container.attrs.get("Names") or [container.id])[0].lstrip("/")
+        yield Resource("container", name, container.attrs.get("Labels") or {}, container)
     for network in client.networks.list(filters={"label": selector}):
         yield Resource("network", network.name, network.attrs.get("Labels") or {}, network)
     for volume in client.volumes.list(filters={"label": selector}):
