@@ -12,7 +12,7 @@ import docker.errors
 import pytest
 
 from shipshape import engine
-from shipshape.errors import PropertyFailed
+from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties import REGISTRY, Measured
 from tests.support.stub_project import manifest, stub_project
 
@@ -168,3 +168,51 @@ def test_unchanged_passes_are_reused_and_fresh_rechecks(
         MANIFEST.replace("healthy: {}", "healthy: {within_s: 20}")
     )
     assert healthy()["reused"] is False and len(calls) == 3
+
+
+def test_a_crash_in_a_check_is_a_harness_error_never_a_verdict(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crashes(subject: object, params: object) -> str:
+        raise KeyError("Config")  # a bug in the check, not a property of the image
+
+    monkeypatch.setitem(REGISTRY, "size", dataclasses.replace(REGISTRY["size"], check=crashes))
+    report = run.path / "r.json"
+    result = run.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report))
+    size = next(r for r in json.loads(report.read_text()) if r["property"] == "size")
+    assert size["status"] == "error"
+    assert size["message"] == "harness crash in the size check: KeyError: 'Config'"
+    assert result.ret != pytest.ExitCode.OK
+
+
+def test_strict_turns_a_skip_into_a_failure(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_checked(subject: object, params: object) -> str:
+        raise NotChecked("the image did not build (build failed)")
+
+    monkeypatch.setitem(REGISTRY, "size", dataclasses.replace(REGISTRY["size"], check=not_checked))
+    report = run.path / "r.json"
+
+    def size() -> dict:
+        return next(r for r in json.loads(report.read_text()) if r["property"] == "size")
+
+    run.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report))
+    assert (size()["status"], size()["message"]) == (
+        "skip",
+        "not checked: the image did not build (build failed)",
+    )
+    run.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report), "--shipshape-strict")
+    assert size()["status"] == "fail"
+    assert size()["message"].startswith("strict: would be skipped: not checked: the image did not")
+
+
+def test_a_run_that_judged_nothing_is_not_green(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_checked(subject: object, params: object) -> str:
+        raise NotChecked("no emulator for linux/riscv64")
+
+    for prop in ("user", "size", "healthy"):
+        monkeypatch.setitem(REGISTRY, prop, dataclasses.replace(REGISTRY[prop], check=not_checked))
+    assert run.runpytest_inprocess("shipshape.yaml").ret == pytest.ExitCode.TESTS_FAILED
