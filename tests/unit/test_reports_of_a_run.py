@@ -51,6 +51,7 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setitem(REGISTRY, prop, dataclasses.replace(REGISTRY[prop], check=check))
     monkeypatch.setattr(engine, "connect", lambda: FakeEngine())
     monkeypatch.setenv("SHIPSHAPE_CACHE_DIR", str(pytester.path / "cache"))
+    monkeypatch.delenv("SHIPSHAPE_FRESH", raising=False)  # .ci/run sets it; these tests decide
     monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
     monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
     monkeypatch.setattr(engine, "remove_run", lambda c, run_id: None)
