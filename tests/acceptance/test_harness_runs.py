@@ -68,9 +68,8 @@ def test_passing_run_with_sbom_leaves_nothing(repo: Path, harness, tmp_path: Pat
     # What a CI dashboard reads: every property a test case of its target, with values.
     cases = list(ET.parse(junit).getroot().iter("testcase"))
     assert {c.get("name") for c in cases} == set(statuses)
-    assert {c.get("classname") for c in cases} == {
-        "shipshape.yaml.production/minimal/3.15/linux/amd64"
-    }
+    # Grouped by target (the prefix before it depends on the rootdir pytest picks).
+    assert all(c.get("classname").endswith("production/minimal/3.15/linux/amd64") for c in cases)
     size = next(c for c in cases if c.get("name") == "size")
     values = {p.get("name"): p.get("value") for p in size.iter("property")}
     assert values["shipshape.status"] == "pass"
