@@ -26,6 +26,6 @@ def test_manifest_typo_is_one_line_naming_file_and_line(
     result = project.runpytest_subprocess("shipshape.yaml", "-p", "no:cacheprovider")
     output = result.stdout.str()
     assert (
-        "shipshape.yaml:8: unknown parameter 'uidd' of property 'user'; allowed: uid, gid" in output
+        "shipshape.yaml:7: unknown parameter 'uidd' of property 'user'; allowed: uid, gid" in output
     )
     assert "Traceback" not in output

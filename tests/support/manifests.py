@@ -119,6 +119,7 @@ def write_many_mutants_manifest(repo: Path, specs: dict[str, dict[str, Any]], fo
     """
     merged: dict[str, Any] = {"apps": {}, "variants": {}}
     for name, spec in specs.items():
+        (folder / name).mkdir(parents=True, exist_ok=True)
         one = yaml.safe_load(write_one_target_manifest(repo, name, spec, folder / name).read_text())
         merged.setdefault("defaults", one["defaults"])
         ((app_name, app),) = one["apps"].items()
