@@ -1,7 +1,9 @@
 """cache: changing only app source does not re-run the dependency install.
 
-After the image is built, a copy of the app with one source file touched is
-built again; BuildKit's plain progress must show the install step CACHED.
+A copy of the build context is built twice by the run's builder: as it is
+(the baseline, so the builder's cache holds every step whatever it held
+before), then with one source file touched; BuildKit's plain progress of
+the second build must show the install step CACHED.
 """
 
 import re
@@ -44,7 +46,6 @@ def steps(log: str) -> tuple[dict[str, str], set[str]]:
 
 
 def check(subject: Subject, params: Params) -> str:
-    subject.image()  # the first build fills the cache
     inference = subject.inference()
     install_step = params.install_step or inference.install_step.value
     if install_step is None:
@@ -56,6 +57,12 @@ def check(subject: Subject, params: Params) -> str:
         source = next((app / f for f in wanted if (app / f).is_file()), None)
         if source is None:
             raise PropertyFailed(f"cache: the build context has none of {list(wanted)} to change")
+        # The baseline: the unchanged context, built now by the same builder.
+        # The image may exist while the builder's cache does not (pruned, or
+        # another builder), and then every step would re-run for that reason.
+        baseline = subject.probe_build(app)
+        if not baseline.ok:
+            raise PropertyFailed(f"cache: the unchanged rebuild failed\n{tail(baseline.log)}")
         # Unique per run: a change BuildKit has seen before would hit its cache.
         source.write_text(
             source.read_text() + f"\n# shipshape cache probe {secrets.token_hex(8)}\n"
