@@ -46,6 +46,7 @@ def steps(log: str) -> tuple[dict[str, str], set[str]]:
 
 
 def check(subject: Subject, params: Params) -> str:
+    subject.image()  # not judged (a counted skip) when the image itself did not build
     inference = subject.inference()
     install_step = params.install_step or inference.install_step.value
     if install_step is None:
