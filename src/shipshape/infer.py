@@ -21,9 +21,11 @@ from shipshape.dockerfile import Dockerfile, Instruction, parse
 # Servers people run FastAPI under, and the port each listens on by default.
 SERVERS = {"uvicorn": 8000, "gunicorn": 8000, "fastapi": 8000, "hypercorn": 8000,
            "granian": 8000, "daphne": 8000}  # fmt: skip
-INITS = {"tini", "tini-static", "dumb-init", "catatonit"}
-SHELLS = {"sh", "bash", "dash", "ash"}
-RUNNERS = {"uv", "poetry", "pipenv", "pdm", "hatch"}
+SHELLS = {"sh", "bash", "dash", "ash", "zsh", "busybox"}
+# Inits that forward SIGTERM to their child and reap zombies.
+INITS = {"tini", "tini-static", "dumb-init", "catatonit", "docker-init"}
+# Programs that start the server as their own child instead of exec'ing it.
+RUNNERS = {"uv", "uvx", "poetry", "pipenv", "pdm", "hatch", "rye", "npm", "su", "gosu", "sudo"}
 LOCKFILES = ("uv.lock", "poetry.lock", "pdm.lock", "requirements.txt")
 # A dependency install, as people write it: from a lock or requirements
 # first; a bare `pip install <tool>` (poetry, uv) only when nothing else is.
@@ -151,19 +153,15 @@ def _option(words: list[str], flags: Iterable[str]) -> str | None:
 
 
 def _env_value(model: Dockerfile, target: str | None, name: str) -> tuple[str, str] | None:
-    for instruction in reversed(model.instructions(target, "ENV")):
-        for key, value in env_pairs(instruction.arguments):
-            if key == name:
-                return value, _where(Path(model.source), instruction)
-    return None
-
-
-def env_pairs(arguments: str) -> list[tuple[str, str]]:
-    """`ENV A=1 B="two words"` or the legacy `ENV A value`."""
-    words = shlex.split(arguments)
-    if words and "=" not in words[0]:
-        return [(words[0], " ".join(words[1:]))]
-    return [(w.partition("=")[0], w.partition("=")[2]) for w in words if "=" in w]
+    """The built stage's value of ENV `name` (as the model expanded it), and where it is set."""
+    value = model.stage(target).env.get(name)
+    if value is None:
+        return None
+    defines = re.compile(rf"(^|\s){re.escape(name)}(=|\s)")
+    setting = next(
+        i for i in reversed(model.instructions(target, "ENV")) if defines.search(i.arguments)
+    )
+    return value, _where(Path(model.source), setting)
 
 
 def _resolve_port(text: str, model: Dockerfile, target: str | None) -> tuple[int, str] | None:

@@ -77,6 +77,7 @@ class Subject:
     _files: list[Entry] | None = None
     _user: ImageUser | None = None
     _probe: Probe | None = None
+    _inference: Inference | None = None
     _engine: str | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
@@ -141,9 +142,10 @@ class Subject:
 
     def inference(self) -> Inference:
         """What the Dockerfile and its context say (the install step, the app module...)."""
-        return infer(
-            self.target.variant.dockerfile, self.target.app.path, self.target.variant.target
-        )
+        if self._inference is None:
+            variant = self.target.variant
+            self._inference = infer(variant.dockerfile, self.target.app.path, variant.target)
+        return self._inference
 
     def fingerprint(self, prop_id: str, params: Any) -> str:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts)."""

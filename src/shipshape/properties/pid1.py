@@ -12,14 +12,9 @@ import posixpath
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
+from shipshape.infer import INITS, RUNNERS, SHELLS
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
-
-SHELLS = {"sh", "bash", "dash", "ash", "zsh", "busybox"}
-# Inits that forward SIGTERM to their child and reap zombies.
-INITS = {"tini", "tini-static", "dumb-init", "catatonit", "docker-init"}
-# Programs that start the server as their own child instead of exec'ing it.
-RUNNERS = {"uv", "uvx", "poetry", "pipenv", "pdm", "hatch", "rye", "npm", "su", "gosu", "sudo"}
 
 
 @dataclass(frozen=True)
