@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import sys
 from pathlib import Path
 
@@ -23,8 +22,7 @@ import pytest
 from shipshape import engine
 from shipshape.errors import ConfigError
 from shipshape.infer import Inference, infer, manifest_text
-
-DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipshape"
+from shipshape.runstate import cache_dir
 
 
 def locate(path: Path) -> tuple[Path, Path]:
@@ -44,8 +42,7 @@ def zero_config_manifest(path: Path, target: str | None) -> tuple[Path, Inferenc
     dockerfile, context = locate(path)
     inference = infer(dockerfile.resolve(), context.resolve(), target)
     key = hashlib.sha256(f"{dockerfile.resolve()}\0{target}".encode()).hexdigest()[:16]
-    cache = Path(os.environ.get("SHIPSHAPE_CACHE_DIR", DEFAULT_CACHE))
-    manifest = cache / "zero-config" / key / "shipshape.yaml"
+    manifest = cache_dir() / "zero-config" / key / "shipshape.yaml"
     manifest.parent.mkdir(parents=True, exist_ok=True)
     manifest.write_text(manifest_text(inference, relative=False), encoding="utf-8")
     return manifest, inference

@@ -23,6 +23,11 @@ from shipshape.verdicts import VerdictStore
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipshape"
 
 
+def cache_dir(option: str | None = None) -> Path:
+    """Logs, locks, stored verdicts: the option, else $SHIPSHAPE_CACHE_DIR, else the default."""
+    return Path(option or os.environ.get("SHIPSHAPE_CACHE_DIR", DEFAULT_CACHE))
+
+
 @dataclass
 class BuildProgress:
     """Live lines while an image builds: which image, which step, how long.
@@ -65,7 +70,8 @@ class RunState:
     def verdicts(self) -> VerdictStore | None:
         """Where passes are kept for reuse; None when this run must check everything afresh."""
         fresh = self.config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH")
-        return None if fresh else VerdictStore(self.build_options().cache_dir / "verdicts")
+        verdicts = cache_dir(self.config.getoption("--shipshape-cache-dir")) / "verdicts"
+        return None if fresh else VerdictStore(verdicts)
 
     def client(self) -> docker.DockerClient:
         if self._client is None:
@@ -94,11 +100,8 @@ class RunState:
         )
 
     def build_options(self) -> BuildOptions:
-        cache = self.config.getoption("--shipshape-cache-dir") or os.environ.get(
-            "SHIPSHAPE_CACHE_DIR", DEFAULT_CACHE
-        )
         return BuildOptions(
-            cache_dir=Path(cache),
+            cache_dir=cache_dir(self.config.getoption("--shipshape-cache-dir")),
             bases=self.bases(),
             builder=self.config.getoption("--shipshape-builder"),
             layer_cache=os.environ.get("SHIPSHAPE_BUILDX_CACHE") or None,
