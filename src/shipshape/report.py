@@ -88,20 +88,6 @@ def _grid(records: Sequence[Record], order: Sequence[str]) -> tuple[list[str], l
     return header, rows
 
 
-def render_table(records: Sequence[Record], order: Sequence[str]) -> str:
-    """A fixed-width table: one row per target, one column per property."""
-    if not records:
-        return "(no shipshape properties were checked)"
-    header, rows = _grid(records, order)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 def render_markdown_table(records: Sequence[Record], order: Sequence[str]) -> str:
     header, rows = _grid(records, order)
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

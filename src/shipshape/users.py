@@ -35,10 +35,12 @@ class ImageUser:
         return self.spec if self.numeric and ":" in self.spec else f"{self.spec} ({ids})"
 
 
-def _entry(text: str | None, name: str) -> list[str] | None:
+def _entry(text: str | None, value: str, *, column: int = 0, width: int) -> list[str] | None:
+    """The first line of a passwd/group file with at least `width` fields whose `column`
+    holds `value`, split on `:`."""
     for line in (text or "").splitlines():
         fields = line.split(":")
-        if fields and fields[0] == name:
+        if len(fields) >= width and fields[column] == value:
             return fields
     return None
 
@@ -48,34 +50,24 @@ def resolve_user(spec: str, read_file: ReadFile) -> ImageUser:
     if not spec:
         return ImageUser("", 0, 0)
     user, _, group = spec.partition(":")
-    passwd: str | None = None
     if user.isdigit():
         uid: int | None = int(user)
         primary_gid: int | None = None
     else:
-        passwd = read_file("/etc/passwd")
-        fields = _entry(passwd, user)
-        uid = int(fields[2]) if fields and len(fields) > 3 else None
-        primary_gid = int(fields[3]) if fields and len(fields) > 3 else None
+        fields = _entry(read_file("/etc/passwd"), user, width=4)
+        uid = int(fields[2]) if fields else None
+        primary_gid = int(fields[3]) if fields else None
     if uid is None:
         return ImageUser(spec, None, None)
     if group.isdigit():
         gid: int | None = int(group)
     elif group:
-        fields = _entry(read_file("/etc/group"), group)
-        gid = int(fields[2]) if fields and len(fields) > 2 else None
+        fields = _entry(read_file("/etc/group"), group, width=3)
+        gid = int(fields[2]) if fields else None
     elif primary_gid is not None:
         gid = primary_gid
     else:
         # `USER 1000` alone: the engine takes the passwd entry's group, else 0.
-        passwd = passwd if passwd is not None else read_file("/etc/passwd")
-        by_uid = next(
-            (
-                f
-                for line in (passwd or "").splitlines()
-                if len(f := line.split(":")) > 3 and f[2] == str(uid)
-            ),
-            None,
-        )
+        by_uid = _entry(read_file("/etc/passwd"), str(uid), column=2, width=4)
         gid = int(by_uid[3]) if by_uid else 0
     return ImageUser(spec, uid, gid)

@@ -323,7 +323,11 @@ def test_uncompressed_size_fails_on_an_unreadable_layer() -> None:
 
 
 def test_size_value_says_how_it_was_measured() -> None:
-    assert size._saying_how_measured("281 MB (+18)") == "281 MB (+18), uncompressed layers"
-    assert size._saying_how_measured("310 MB (+21); absolute budget 200 MB not applicable") == (
+    mb = 1_000_000
+    params = size.Params(max_added_mb=60, max_mb=200)
+    text, _ = size.size_verdict(281 * mb, 263 * mb, "python:3.15-slim", "python:3.15-slim", params)
+    assert text == "281 MB (+18), uncompressed layers"
+    text, _ = size.size_verdict(310 * mb, 289 * mb, "python:3.15-slim", "local/python", params)
+    assert text.startswith(
         "310 MB (+21), uncompressed layers; absolute budget 200 MB not applicable"
     )

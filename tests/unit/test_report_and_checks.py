@@ -25,7 +25,13 @@ from shipshape.properties import (
 from shipshape.properties.cache import steps
 from shipshape.properties.vulnerabilities import Params as VulnParams
 from shipshape.properties.vulnerabilities import count
-from shipshape.report import Record, read_json, render_table, summary_lines, write_json
+from shipshape.report import (
+    Record,
+    read_json,
+    render_markdown_table,
+    summary_lines,
+    write_json,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -42,17 +48,9 @@ RECORDS = [
 
 
 def test_table_has_a_row_per_target_and_columns_in_registry_order() -> None:
-    lines = render_table(RECORDS, tuple(REGISTRY)).splitlines()
-    assert lines[0].split() == ["target", "user", "healthy", "size"]
-    assert lines[2].split() == [
-        "fastapi/minimal/3.15/linux/amd64",
-        "FAIL",
-        "skip",
-        "ok",
-        "280",
-        "MB",
-        "(+18)",
-    ]
+    lines = render_markdown_table(RECORDS, tuple(REGISTRY)).splitlines()
+    assert lines[0] == "| target | user | healthy | size |"
+    assert lines[2] == "| fastapi/minimal/3.15/linux/amd64 | FAIL | skip | ok 280 MB (+18) |"
 
 
 def test_summary_counts_failures_and_skip_reasons() -> None:

@@ -543,7 +543,7 @@ STAND_IN = "local/python:3.15-slim"
 def test_size_with_official_base_within_both_budgets() -> None:
     params = size.Params(max_added_mb=60, max_mb=200)
     assert size.size_verdict(150 * MB, 130 * MB, OFFICIAL, OFFICIAL, params) == (
-        "150 MB (+20)",
+        "150 MB (+20), uncompressed layers",
         None,
     )
 
@@ -551,7 +551,7 @@ def test_size_with_official_base_within_both_budgets() -> None:
 def test_size_with_official_base_over_the_absolute_budget_fails() -> None:
     params = size.Params(max_added_mb=60, max_mb=200)
     assert size.size_verdict(250 * MB, 200 * MB, OFFICIAL, OFFICIAL, params) == (
-        "250 MB (+50)",
+        "250 MB (+50), uncompressed layers",
         "size: the image is 250 MB, budget 200 MB",
     )
 
@@ -559,7 +559,7 @@ def test_size_with_official_base_over_the_absolute_budget_fails() -> None:
 def test_size_with_substitute_base_says_the_absolute_budget_does_not_apply() -> None:
     params = size.Params(max_added_mb=60, max_mb=200)
     assert size.size_verdict(310 * MB, 289 * MB, OFFICIAL, STAND_IN, params) == (
-        "310 MB (+21); absolute budget 200 MB not applicable: "
+        "310 MB (+21), uncompressed layers; absolute budget 200 MB not applicable: "
         "base is a substitute (local/python:3.15-slim)",
         None,
     )
@@ -568,7 +568,7 @@ def test_size_with_substitute_base_says_the_absolute_budget_does_not_apply() -> 
 def test_size_over_the_added_budget_fails_with_either_base() -> None:
     params = size.Params(max_added_mb=60, max_mb=None)
     assert size.size_verdict(400 * MB, 289 * MB, OFFICIAL, STAND_IN, params) == (
-        "400 MB (+111)",
+        "400 MB (+111), uncompressed layers",
         "size: the image adds 111 MB over its base local/python:3.15-slim (289 MB), budget +60 MB",
     )
 
@@ -576,7 +576,7 @@ def test_size_over_the_added_budget_fails_with_either_base() -> None:
 def test_size_from_scratch_counts_everything_as_added_and_checks_the_absolute_budget() -> None:
     params = size.Params(max_added_mb=300, max_mb=200)
     assert size.size_verdict(250 * MB, 0, None, None, params) == (
-        "250 MB (+250)",
+        "250 MB (+250), uncompressed layers",
         "size: the image is 250 MB, budget 200 MB",
     )
 

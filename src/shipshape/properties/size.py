@@ -25,6 +25,13 @@ def _largest_layers(subject: Subject, count: int = 3) -> str:
     )
 
 
+# How sizes are measured, the same on every engine. `docker image inspect`'s
+# Size is the layers' files on the classic store, but the stored blobs
+# (compressed, when they are) on the containerd store: so each image is
+# read from `docker save`, its layers decompressed and their files summed.
+MEASURED_AS = "uncompressed layers"
+
+
 def size_verdict(
     size: float, base_size: float, official: str | None, used: str | None, params: Params
 ) -> tuple[str, str | None]:
@@ -36,7 +43,7 @@ def size_verdict(
     substitute the value says that it was not applied, and why.
     """
     added = size - base_size
-    text = f"{mb(size):.0f} MB (+{mb(added):.0f})"
+    text = f"{mb(size):.0f} MB (+{mb(added):.0f}), {MEASURED_AS}"
     substituted = used != official
     if params.max_mb is not None and substituted:
         text += (
@@ -53,26 +60,12 @@ def size_verdict(
     return text, None
 
 
-# How sizes are measured, the same on every engine. `docker image inspect`'s
-# Size is the layers' files on the classic store, but the stored blobs
-# (compressed, when they are) on the containerd store: so each image is
-# read from `docker save`, its layers decompressed and their files summed.
-MEASURED_AS = "uncompressed layers"
-
-
-def _saying_how_measured(text: str) -> str:
-    """The verdict's value text with MEASURED_AS after the sizes, e.g. "281 MB (+18), ..."."""
-    sizes, sep, rest = text.partition(";")
-    return f"{sizes}, {MEASURED_AS}{sep}{rest}"
-
-
 def check(subject: Subject, params: Params) -> Measured:
     size = subject.uncompressed_size(subject.image().tag)
     official, used = subject.runtime_base() or (None, None)
     # FROM scratch: everything in the image is added.
     base_size = subject.uncompressed_size(used) if used else 0
     text, failure = size_verdict(size, base_size, official, used, params)
-    text = _saying_how_measured(text)
     if failure:
         raise PropertyFailed(f"{failure}; largest layers:\n" + _largest_layers(subject))
     added = size - base_size
