@@ -32,12 +32,25 @@ SHARED = {name: spec for name, spec in MUTANTS.items() if "options" not in spec}
 SHARED_RUN_TIMEOUT_S = 3600
 
 
+def selected_mutants(session: pytest.Session) -> dict[str, dict[str, Any]]:
+    """The shared mutants whose tests this session runs (`-k` narrows the child run too)."""
+    names = {
+        item.callspec.params["name"]
+        for item in session.items
+        if getattr(item, "originalname", None) == "test_mutant_is_caught"
+    }
+    return {name: SHARED[name] for name in sorted(names)}
+
+
 @pytest.fixture(scope="session")
-def shared_run(repo: Path, harness, tmp_path_factory: pytest.TempPathFactory):
-    """The one child run of every mutant without options of its own, once per session.
+def shared_run(
+    request: pytest.FixtureRequest, repo: Path, harness, tmp_path_factory: pytest.TempPathFactory
+):
+    """The one child run of every selected mutant without options of its own, once per session.
 
     Under xdist each worker asks for it; the first runs it, the others read
-    its result (a file lock in the session's shared temporary folder).
+    its result (a file lock in the session's shared temporary folder). Every
+    worker collects the same selection, so whichever runs it runs the same set.
     """
     shared = tmp_path_factory.getbasetemp().parent
     result = shared / "mutants-run.json"
@@ -45,7 +58,8 @@ def shared_run(repo: Path, harness, tmp_path_factory: pytest.TempPathFactory):
         if not result.exists():
             folder = shared / "mutants"
             folder.mkdir(exist_ok=True)
-            manifest = write_many_mutants_manifest(repo, SHARED, folder)
+            mutants = selected_mutants(request.session) or SHARED
+            manifest = write_many_mutants_manifest(repo, mutants, folder)
             run = harness.run(
                 manifest, "-n", "2", "--dist", "loadgroup", timeout_s=SHARED_RUN_TIMEOUT_S
             )
