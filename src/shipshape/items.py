@@ -133,7 +133,7 @@ class PropertyItem(pytest.Item):
         subject, store = self.parent.subject, self.config.stash[STATE].verdicts()
         try:
             key = (
-                subject.fingerprint(self.name, self.params)
+                subject.fingerprint(self.name, self.params, reads_image=self.prop.reads_image)
                 if store and self.prop.reusable
                 else None
             )

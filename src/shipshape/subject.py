@@ -147,22 +147,28 @@ class Subject:
             self._inference = infer(variant.dockerfile, self.target.app.path, variant.target)
         return self._inference
 
-    def fingerprint(self, prop_id: str, params: Any) -> str:
-        """Everything a verdict of `prop_id` on this target could depend on (see verdicts)."""
+    def fingerprint(self, prop_id: str, params: Any, *, reads_image: bool = True) -> str:
+        """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
+
+        A verdict that reads the image also depends on the built image's id:
+        the plan knows a base pulled by the builder only by its name, and a
+        moved tag (python:3.15-slim republished) must re-check what it changed.
+        """
         if self._engine is None:
             info = self.client.info()
             store = f"{info.get('Driver')} {info.get('DriverStatus')}"
             self._engine = f"{self.client.api.base_url} {store}"
-        return fingerprint(
-            {
-                "property": prop_id,
-                "params": params_input(params),
-                "target": str(self.target.id),
-                "plan": self.plan().digest,
-                "engine": self._engine,
-                "time_scale": self.time_scale,
-            }
-        )
+        parts = {
+            "property": prop_id,
+            "params": params_input(params),
+            "target": str(self.target.id),
+            "plan": self.plan().digest,
+            "engine": self._engine,
+            "time_scale": self.time_scale,
+        }
+        if reads_image:
+            parts["image"] = self.image_attrs()["Id"] if self.build().ok else "not built"
+        return fingerprint(parts)
 
     def build_args(self) -> Mapping[str, str]:
         """The build args the image was built with (the manifest's and the harness's)."""

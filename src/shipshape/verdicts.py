@@ -9,6 +9,8 @@ depend on, erring on the strict side:
 - the target's build plan digest: the Dockerfile, its .dockerignore, every
   file of the context it lets in, the build args, the platform and the ids
   of the base images (what the image's content-hash tag is made of);
+- the built image's id, for every verdict that reads the image (all but
+  `lint`): a base the builder pulls is known to the plan only by its name;
 - the engine (its address and image store) and the emulation scale.
 
 Only passes are stored and reused: a failure is always re-checked, so a

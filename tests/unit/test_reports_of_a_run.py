@@ -19,16 +19,35 @@ from tests.support.stub_project import manifest, stub_project
 MANIFEST = manifest("{user: {}, size: {}, healthy: {}}")
 
 
+@dataclasses.dataclass
+class FakeImage:
+    id: str
+
+    @property
+    def attrs(self) -> dict[str, str]:
+        return {"Id": self.id}
+
+
+class FakeImages:
+    """The built images (shipshape/... tags) exist, with an id a test may change; no base does."""
+
+    def __init__(self) -> None:
+        self.built_id = "sha256:first"
+
+    def get(self, ref: str) -> FakeImage:
+        if not ref.startswith("shipshape/"):
+            raise docker.errors.ImageNotFound(ref)
+        return FakeImage(self.built_id)
+
+
 class FakeEngine:
-    """Just enough of a Docker client for fingerprints: no image exists, nothing runs."""
+    """Just enough of a Docker client for fingerprints: nothing builds, nothing runs."""
 
     class api:
         base_url = "http+docker://localhost"
 
-    class images:
-        @staticmethod
-        def get(ref: str) -> None:
-            raise docker.errors.ImageNotFound(ref)
+    def __init__(self) -> None:
+        self.images = FakeImages()
 
     def info(self) -> dict[str, str]:
         return {"Driver": "overlay2"}
@@ -49,7 +68,9 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
 
     for prop, check in (("size", measured), ("user", fails), ("healthy", passes)):
         monkeypatch.setitem(REGISTRY, prop, dataclasses.replace(REGISTRY[prop], check=check))
-    monkeypatch.setattr(engine, "connect", lambda: FakeEngine())
+    fake = FakeEngine()
+    monkeypatch.setattr(engine, "connect", lambda: fake)
+    pytester.fake_engine = fake  # type: ignore[attr-defined]  # a test may rebuild the image
     monkeypatch.setenv("SHIPSHAPE_CACHE_DIR", str(pytester.path / "cache"))
     monkeypatch.delenv("SHIPSHAPE_FRESH", raising=False)  # .ci/run sets it; these tests decide
     monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
@@ -169,6 +190,11 @@ def test_unchanged_passes_are_reused_and_fresh_rechecks(
         MANIFEST.replace("healthy: {}", "healthy: {within_s: 20}")
     )
     assert healthy()["reused"] is False and len(calls) == 3
+    assert healthy()["reused"] and len(calls) == 3
+    # The same plan built into another image (a base tag the builder pulled
+    # has moved): every verdict that reads the image is checked again.
+    run.fake_engine.images.built_id = "sha256:second"
+    assert healthy()["reused"] is False and len(calls) == 4
 
 
 def test_a_crash_in_a_check_is_a_harness_error_never_a_verdict(

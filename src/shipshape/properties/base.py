@@ -40,6 +40,9 @@ class Property:
     # (a vulnerability database that changes daily) or the check writes an
     # artifact each run (an SBOM): always checked afresh.
     reusable: bool = True
+    # False when the verdict reads only files (the Dockerfile, a Deployment),
+    # never the built image: its fingerprint then leaves the image id out.
+    reads_image: bool = True
 
 
 def mb(size_bytes: float) -> float:

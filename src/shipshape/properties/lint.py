@@ -138,4 +138,6 @@ def check(subject: Subject, params: Params) -> str:
     return "hadolint, trivy clean"
 
 
-PROPERTY = Property("lint", "hadolint and Trivy misconfiguration scan are clean", Params, check)
+PROPERTY = Property(
+    "lint", "hadolint and Trivy misconfiguration scan are clean", Params, check, reads_image=False
+)
