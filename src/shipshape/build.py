@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -189,12 +190,8 @@ def buildx_command(
     for secret_id, path in options.secrets.items():
         command += ["--secret", f"id={secret_id},src={path}"]
     if options.layer_cache and not output:
-        command += [
-            "--cache-from",
-            options.layer_cache,
-            "--cache-to",
-            f"{options.layer_cache},mode=max",
-        ]
+        layer_cache = target_layer_cache(options.layer_cache, target)
+        command += ["--cache-from", layer_cache, "--cache-to", f"{layer_cache},mode=max"]
     # Named contexts replace COPY --from and RUN --mount from= images as
     # well as FROM ones. From the plan's own build args: a probe's may
     # name other images than plan.bases.
@@ -202,6 +199,20 @@ def buildx_command(
     command += options.bases.build_context_args(images, target.platform)
     command.append(str(context or target.app.path))
     return command
+
+
+def target_layer_cache(spec: str, target: Target) -> str:
+    """`spec` with the target's id appended to its `scope=`: one cache per target.
+
+    With one scope shared by every build, each export replaces the last and
+    the cache ends up holding one image's layers (BuildKit's gha backend
+    keys a cache by its scope). Specs without a scope are passed unchanged.
+    """
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", str(target.id)).strip("-")
+    fields = [
+        f"{field}-{slug}" if field.startswith("scope=") else field for field in spec.split(",")
+    ]
+    return ",".join(fields)
 
 
 def stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:

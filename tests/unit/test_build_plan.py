@@ -126,3 +126,21 @@ def test_a_commit_elsewhere_does_not_change_the_tag(project: Path) -> None:
     (project / "app" / "app" / "main.py").write_text("app = 1\n")
     git("commit", "-qam", "the app")
     assert plan(project)[0].tag != before
+
+
+def test_each_target_exports_its_layer_cache_to_a_scope_of_its_own(project: Path) -> None:
+    """One shared gha scope keeps only the last export: every build evicts the others."""
+    built, options = plan(project)
+    other = plan(project, platform="linux/arm64")[0]
+    cached = BuildOptions(
+        cache_dir=options.cache_dir, bases=options.bases, layer_cache="type=gha,scope=gate-3.15"
+    )
+    scopes = []
+    for one in (built, other):
+        command = buildx_command(one, cached, project / "Dockerfile.staged")
+        cache_from = command[command.index("--cache-from") + 1]
+        cache_to = command[command.index("--cache-to") + 1]
+        assert cache_to == f"{cache_from},mode=max"
+        scopes.append(cache_from)
+    assert scopes[0] != scopes[1]
+    assert all(s.startswith("type=gha,scope=gate-3.15-prod-web-3.15-linux-") for s in scopes)
