@@ -133,7 +133,12 @@ class PropertyItem(pytest.Item):
         subject, store = self.parent.subject, self.config.stash[STATE].verdicts()
         try:
             key = (
-                subject.fingerprint(self.name, self.params, reads_image=self.prop.reads_image)
+                subject.fingerprint(
+                    self.name,
+                    self.params,
+                    code=self.prop.module,
+                    reads_image=self.prop.reads_image,
+                )
                 if store and self.prop.reusable
                 else None
             )

@@ -147,10 +147,13 @@ class Subject:
             self._inference = infer(variant.dockerfile, self.target.app.path, variant.target)
         return self._inference
 
-    def fingerprint(self, prop_id: str, params: Any, *, reads_image: bool = True) -> str:
+    def fingerprint(
+        self, prop_id: str, params: Any, *, code: str, reads_image: bool = True
+    ) -> str:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
 
-        A verdict that reads the image also depends on the built image's id:
+        `code` is the property's module (its code is an input). A verdict
+        that reads the image also depends on the built image's id:
         the plan knows a base pulled by the builder only by its name, and a
         moved tag (python:3.15-slim republished) must re-check what it changed.
         """
@@ -168,7 +171,7 @@ class Subject:
         }
         if reads_image:
             parts["image"] = self.image_attrs()["Id"] if self.build().ok else "not built"
-        return fingerprint(parts)
+        return fingerprint(parts, code)
 
     def build_args(self) -> Mapping[str, str]:
         """The build args the image was built with (the manifest's and the harness's)."""

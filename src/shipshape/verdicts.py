@@ -2,8 +2,11 @@
 
 A property's fingerprint is a digest of every input its verdict could
 depend on, erring on the strict side:
-- the harness's own code (every source file of the package), so a change to
-  a property, the Subject or the build machinery re-checks everything;
+- the harness's own code: every source file of the package except the
+  properties' own modules, so a change to the Subject or the build machinery
+  re-checks everything; and the property's own module with the property
+  modules it imports (compose_support...), so a change to one property's
+  code re-checks that property's verdicts and no other;
 - the property's id and parameters, including the *content* of every file
   a parameter names (a Deployment, a Compose file, a hadolint config);
 - the target's build plan digest: the Dockerfile, its .dockerignore, every
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import ast
 import json
 import os
 import tempfile
@@ -34,16 +38,56 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = Path(__file__).resolve().parent
+# Modules of the properties package that every property shares: in the core.
+SHARED_PROPERTY_MODULES = ("__init__", "base")
+
+
+def _properties_dir() -> Path:
+    return PACKAGE / "properties"
+
+
+def _is_property_code(path: Path) -> bool:
+    return path.parent == _properties_dir() and path.stem not in SHARED_PROPERTY_MODULES
+
+
+def _digest_files(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(PACKAGE)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 @cache
 def harness_digest() -> str:
-    """A digest of the harness's own source: any change to it is a new harness."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(str(path.relative_to(PACKAGE)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+    """The harness's source but the properties' own code: a change to it is a new harness."""
+    return _digest_files([p for p in PACKAGE.rglob("*.py") if not _is_property_code(p)])
+
+
+def _imported_property_modules(path: Path) -> set[str]:
+    """The modules of the properties package that `path` imports (by name)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("shipshape.properties."):
+                names.add(node.module.rsplit(".", 1)[1])
+            elif node.module == "shipshape.properties":
+                names.update(alias.name for alias in node.names)
+    return names
+
+
+@cache
+def property_code_digest(module: str) -> str:
+    """A property's own module and, transitively, the property modules it imports."""
+    seen: set[Path] = set()
+    pending = [module]
+    while pending:
+        path = _properties_dir() / f"{pending.pop()}.py"
+        if path in seen or not path.is_file() or not _is_property_code(path):
+            continue
+        seen.add(path)
+        pending.extend(_imported_property_modules(path))
+    return _digest_files(list(seen))
 
 
 def _param_value(value: Any) -> Any:
@@ -64,9 +108,14 @@ def params_input(params: Any) -> Any:
     return {f.name: _param_value(getattr(params, f.name)) for f in dataclasses.fields(params)}
 
 
-def fingerprint(parts: Mapping[str, Any]) -> str:
-    """The digest of a verdict's inputs (the harness's own code always among them)."""
+def fingerprint(parts: Mapping[str, Any], code: str | None = None) -> str:
+    """The digest of a verdict's inputs (the harness's own code always among them).
+
+    `code` names the property's module (`hardened`): its code is an input too.
+    """
     payload = {"harness": harness_digest(), **parts}
+    if code is not None:
+        payload["code"] = property_code_digest(code)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

@@ -44,6 +44,60 @@ def test_the_harness_code_is_an_input() -> None:
         verdicts.harness_digest.cache_clear()
 
 
+def fake_harness(root: Path) -> Path:
+    """A package of the harness's shape: core modules, two properties, a shared helper."""
+    (root / "properties").mkdir(parents=True)
+    (root / "build.py").write_text("BUILD = 1\n")
+    (root / "properties" / "__init__.py").write_text("from shipshape.properties import a, b\n")
+    (root / "properties" / "base.py").write_text("BASE = 1\n")
+    (root / "properties" / "support.py").write_text("HELP = 1\n")
+    (root / "properties" / "a.py").write_text(
+        "from shipshape.properties.base import BASE\nfrom shipshape.properties.support import HELP\n"
+    )
+    (root / "properties" / "b.py").write_text("from shipshape.properties import base\n")
+    return root
+
+
+def test_a_change_to_one_propertys_code_rechecks_only_what_uses_that_code(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(verdicts, "PACKAGE", fake_harness(tmp_path / "pkg"))
+
+    def keys() -> dict[str, str]:
+        verdicts.harness_digest.cache_clear()
+        verdicts.property_code_digest.cache_clear()
+        return {name: fingerprint(BASE, name) for name in ("a", "b")}
+
+    try:
+        before = keys()
+        assert before["a"] != before["b"]
+        properties = tmp_path / "pkg" / "properties"
+        (properties / "b.py").write_text("from shipshape.properties import base\nB = 2\n")
+        after_b = keys()
+        assert after_b["a"] == before["a"] and after_b["b"] != before["b"]
+        # A helper a property imports is that property's code too.
+        (properties / "support.py").write_text("HELP = 2\n")
+        after_support = keys()
+        assert after_support["a"] != after_b["a"] and after_support["b"] == after_b["b"]
+        # The core (the registry, base, the build machinery) is every property's input.
+        for core in (properties / "base.py", tmp_path / "pkg" / "build.py"):
+            last = keys()
+            core.write_text(core.read_text() + "# changed\n")
+            now = keys()
+            assert now["a"] != last["a"] and now["b"] != last["b"], core
+    finally:
+        verdicts.harness_digest.cache_clear()
+        verdicts.property_code_digest.cache_clear()
+
+
+def test_every_registered_property_names_a_module_with_its_code() -> None:
+    from shipshape.properties import REGISTRY
+
+    for prop_id, prop in REGISTRY.items():
+        assert (verdicts.PACKAGE / "properties" / f"{prop.module}.py").is_file(), prop_id
+        assert prop.module == prop_id.replace("-", "_"), prop_id
+
+
 def test_the_store_round_trips_and_ignores_a_torn_file(tmp_path: Path) -> None:
     store = VerdictStore(tmp_path)
     store.put("ab" * 32, "1.2s of 10s", {"seconds": 1.2})

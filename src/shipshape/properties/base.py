@@ -44,6 +44,11 @@ class Property:
     # never the built image: its fingerprint then leaves the image id out.
     reads_image: bool = True
 
+    @property
+    def module(self) -> str:
+        """The module that holds this property's code (`no_build_tools`)."""
+        return self.check.__module__.rsplit(".", 1)[-1]
+
 
 def mb(size_bytes: float) -> float:
     return size_bytes / 1e6
