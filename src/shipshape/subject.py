@@ -147,9 +147,7 @@ class Subject:
             self._inference = infer(variant.dockerfile, self.target.app.path, variant.target)
         return self._inference
 
-    def fingerprint(
-        self, prop_id: str, params: Any, *, code: str, reads_image: bool = True
-    ) -> str:
+    def fingerprint(self, prop_id: str, params: Any, *, code: str, reads_image: bool = True) -> str:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
 
         `code` is the property's module (its code is an input). A verdict

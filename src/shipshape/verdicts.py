@@ -24,9 +24,9 @@ a whole verdict or none.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import hashlib
-import ast
 import json
 import os
 import tempfile

@@ -52,7 +52,8 @@ def fake_harness(root: Path) -> Path:
     (root / "properties" / "base.py").write_text("BASE = 1\n")
     (root / "properties" / "support.py").write_text("HELP = 1\n")
     (root / "properties" / "a.py").write_text(
-        "from shipshape.properties.base import BASE\nfrom shipshape.properties.support import HELP\n"
+        "from shipshape.properties.base import BASE\n"
+        "from shipshape.properties.support import HELP\n"
     )
     (root / "properties" / "b.py").write_text("from shipshape.properties import base\n")
     return root
