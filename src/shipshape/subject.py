@@ -37,7 +37,7 @@ from shipshape.engine import RunIdentity, is_local
 from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, find_in_layers, image_entries, uncompressed_size
 from shipshape.infer import Inference, infer
-from shipshape.manifest import Target
+from shipshape.manifest import App, Target, TargetId
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
@@ -45,7 +45,7 @@ from shipshape.verdicts import fingerprint, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
-__all__ = ["Entry", "ProbeBuild", "RunOptions", "RunningContainer", "Subject"]
+__all__ = ["App", "Entry", "ProbeBuild", "RunOptions", "RunningContainer", "Subject", "TargetId"]
 
 # A compiled module's name ends in its interpreter's tag: os.cpython-315.pyc.
 CACHE_TAG = re.compile(r"/__pycache__/[^/]+\.(cpython-\d+)\.pyc$")

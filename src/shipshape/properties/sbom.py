@@ -23,9 +23,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from shipshape.errors import HarnessError, PropertyFailed
-from shipshape.manifest import App, TargetId
 from shipshape.properties.base import Measured, Property
-from shipshape.subject import Subject
+from shipshape.subject import App, Subject, TargetId
 from shipshape.tools import find_tool, tail
 
 
