@@ -45,11 +45,12 @@ def write_manifest(repo: Path, folder: Path) -> Path:
         dockerfile = folder / f"Dockerfile.{name}"
         dockerfile.write_text(template)
         variants[name] = {"dockerfile": str(dockerfile), "apps": ["minimal"]}
+    defaults = {**defaults, "python": defaults["python"][:1], "properties": properties}
     path = folder / "shipshape.yaml"
     path.write_text(
         yaml.safe_dump(
             {
-                "defaults": {**defaults, "python": defaults["python"][:1], "properties": properties},
+                "defaults": defaults,
                 "apps": {"minimal": manifest["apps"]["minimal"]},
                 "variants": variants,
             }
