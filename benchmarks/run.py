@@ -3,6 +3,8 @@
     uv run python benchmarks/run.py          # warm figures, per-variant table, CST comparison
     uv run python benchmarks/run.py --cold   # also cold builds and -n 2 vs -n 0
                                              # (--cold empties BuildKit's cache: minutes)
+    uv run python benchmarks/run.py --suite  # also the README's whole test command: fresh,
+                                             # nothing changed, and after one template edit
 
 Each figure says how it was measured. Nothing here asserts a speed: a noisy
 machine changes the numbers, not the verdict of any test.
@@ -62,6 +64,103 @@ def pytest_run(*args: str) -> tuple[float, list[Record]]:
         return wall, read_json(report) if report.exists() else []
 
 
+def suite_run(*args: str) -> tuple[float, list[Record], int]:
+    """Wall seconds, records and exit code of the README's test command (`pytest -n 2`).
+
+    The records are the property matrix's (shipshape.yaml): the mutants'
+    and the corpus's own child runs report through their tests' outcomes.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        command = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"]
+        command += ["--shipshape-json", str(report), *args]
+        started = time.monotonic()
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        return wall, read_json(report) if report.exists() else [], done.returncode
+
+
+# The template the "one template changed" figure edits (a comment appended,
+# then restored): its targets and its mutants must be all that is re-checked.
+EDITED_TEMPLATE = REPO / "dockerfiles" / "Dockerfile.requirements"
+
+# Issue 13's figures before the verdict store and its targets, in seconds
+# (or, for verify, the ratio to the containers' own time to healthy + stop).
+BEFORE_AND_TARGET = {
+    "suite_reused_s": (630.0, 60.0),
+    "suite_fresh_s": (630.0, 300.0),
+    "verify_fresh_ratio": (6.8, 2.5),
+}
+
+
+def suite_figures() -> tuple[str, dict[str, object]]:
+    """The README's test command fresh, with nothing changed, and after one template edit."""
+    suite_run()  # fills the store and builds every image: the runs below are warm
+    fresh_s, _, fresh_exit = suite_run("--shipshape-fresh")
+    reused_s, reused, reused_exit = suite_run()
+    original = EDITED_TEMPLATE.read_text()
+    try:
+        EDITED_TEMPLATE.write_text(original + "\n# benchmark: a one-line change\n")
+        edited_s, edited, edited_exit = suite_run()
+    finally:
+        EDITED_TEMPLATE.write_text(original)
+    rechecked = sorted({r.target_id for r in edited if not r.reused})
+    figures = {
+        "suite_fresh_s": fresh_s,
+        "suite_reused_s": reused_s,
+        "suite_one_template_s": edited_s,
+        "suite_one_template_rechecked": rechecked,
+        "suite_exit_codes": [fresh_exit, reused_exit, edited_exit],
+    }
+    text = "\n".join(
+        [
+            f"fresh (--shipshape-fresh):  {fresh_s:6.1f}s (exit {fresh_exit})",
+            f"nothing changed:            {reused_s:6.1f}s (exit {reused_exit}; "
+            f"{sum(r.reused for r in reused)} of {len(reused)} matrix verdicts reused)",
+            f"{EDITED_TEMPLATE.name} edited: {edited_s:6.1f}s (exit {edited_exit}); "
+            f"matrix targets re-checked: {', '.join(rechecked) or 'none'}",
+        ]
+    )
+    return text, figures
+
+
+def targets_table(figures: dict[str, object]) -> str:
+    """Issue 13's targets side by side with the figures before and now."""
+    rows = []
+    for key, (before, target) in BEFORE_AND_TARGET.items():
+        now = figures.get(key)
+        unit = "x" if key.endswith("ratio") else " s"
+        if isinstance(now, float):
+            met = "met" if now <= target else "NOT met"
+            rows.append((key, f"{before:.1f}{unit}", f"<= {target:.1f}{unit}", fmt(now, unit), met))
+        else:
+            rows.append((key, f"{before:.1f}{unit}", f"<= {target:.1f}{unit}", "not run", ""))
+    return table(("figure", "before", "target", "now", ""), rows)
+
+
+def verify_ratio() -> tuple[float, float, float]:
+    """`shipshape verify -n 2 --shipshape-fresh` wall, its containers' own time, the ratio."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "report.json"
+        command = [sys.executable, "-m", "shipshape.cli", "verify", "-n", "2"]
+        command += ["--shipshape-fresh", "--shipshape-json", str(report)]
+        started = time.monotonic()
+        subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        records = read_json(report) if report.exists() else []
+    bare = containers_own_time(records)
+    return wall, bare, (wall / bare if bare else float("nan"))
+
+
+def containers_own_time(records: Sequence[Record]) -> float:
+    """The sum over targets of time to healthy + stop: what no harness can avoid."""
+    return sum(
+        (number(records, t, "healthy", "seconds") or 0)
+        + (number(records, t, "sigterm", "seconds") or 0)
+        for t in {r.target_id for r in records}
+    )
+
+
 def number(records: Sequence[Record], target: str, prop: str, key: str) -> float | None:
     for r in records:
         if r.target_id == target and r.property == prop and key in r.numbers:
@@ -102,11 +201,7 @@ def per_variant(records: Sequence[Record]) -> str:
 
 
 def overhead(warm_wall: float, records: Sequence[Record]) -> str:
-    bare = sum(
-        (number(records, t, "healthy", "seconds") or 0)
-        + (number(records, t, "sigterm", "seconds") or 0)
-        for t in {r.target_id for r in records}
-    )
+    bare = containers_own_time(records)
     ratio = warm_wall / bare if bare else float("nan")
     return table(
         ("warm run of the matrix (-n 0)", "sum of time-to-healthy + stop", "ratio"),
@@ -211,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--cold", action="store_true", help="also cold builds and -n 2 vs -n 0")
+    parser.add_argument(
+        "--suite", action="store_true", help="also the whole test command (tens of minutes)"
+    )
     parser.add_argument("--json", type=Path, help="also write every figure printed to PATH")
     args = parser.parse_args(argv)
     client = engine.connect()
@@ -229,6 +327,19 @@ def main(argv: list[str] | None = None) -> int:
         f"({sum(r.reused for r in reused)} of {len(reused)} verdicts reused)"
     )
     figures: dict[str, object] = {"fresh_s": fresh_wall, "reused_s": reused_wall}
+    verify_s, verify_bare_s, ratio = verify_ratio()
+    figures.update(verify_fresh_s=verify_s, verify_bare_s=verify_bare_s, verify_fresh_ratio=ratio)
+    print(
+        f"verify -n 2 --shipshape-fresh: {verify_s:.1f}s, {ratio:.1f}x its containers' own "
+        f"time to healthy + stop ({verify_bare_s:.1f}s)"
+    )
+    if args.suite:
+        print("\n== the README's test command (uv run pytest -n 2) ==")
+        text, suite = suite_figures()
+        print(text)
+        figures.update(suite)
+    print("\n== issue 13's targets ==")
+    print(targets_table(figures))
     warm_wall, records = pytest_run("-n", "0", "--shipshape-fresh")
     figures["warm_serial_s"] = warm_wall
     print("== per target (warm run of shipshape.yaml) ==")
