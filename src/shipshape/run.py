@@ -156,14 +156,20 @@ class RunningContainer:
     def exited(self) -> bool:
         return self.status() in ("exited", "dead")
 
-    def _seconds_until(self, condition: Callable[[], bool], within_s: float) -> float | None:
-        """Seconds until `condition` holds; None at the deadline, or once the container exits."""
+    def _seconds_until(
+        self,
+        condition: Callable[[], bool],
+        within_s: float,
+        give_up: Callable[[], bool] = lambda: False,
+    ) -> float | None:
+        """Seconds until `condition` holds; None at the deadline, once the container
+        exits, or once `give_up` says the outcome is known."""
         started = time.monotonic()
 
         def probe() -> float | None:
             if condition():
                 return time.monotonic() - started
-            return EXITED if self.exited() else None
+            return EXITED if self.exited() or give_up() else None
 
         seconds = poll(probe, within_s)
         return None if seconds is None or seconds == EXITED else seconds
@@ -176,8 +182,15 @@ class RunningContainer:
         return poll(lambda: True if self.exited() else None, within_s) is True
 
     def wait_healthy(self, within_s: float) -> float | None:
-        """Seconds until the engine reports `healthy`, or None."""
-        return self._seconds_until(lambda: self.health_status() == "healthy", within_s)
+        """Seconds until the engine reports `healthy`, or None.
+
+        The wait ends as soon as the engine says `unhealthy`: its retries are
+        spent, which is where `docker compose up --wait` gives up too.
+        """
+        status = self.health_status
+        return self._seconds_until(
+            lambda: status() == "healthy", within_s, give_up=lambda: status() == "unhealthy"
+        )
 
     def answers(self, path: str) -> bool:
         """Whether the server answers `path` at all (any status below 500)."""

@@ -6,6 +6,7 @@ its first probe comes after `interval` (or `start_interval` while starting),
 so interval + timeout + 10 s of start-up.
 """
 
+import time
 from dataclasses import dataclass
 
 from shipshape.errors import PropertyFailed
@@ -43,11 +44,12 @@ def check(subject: Subject, params: Params) -> Measured:
     budget = subject.budget(within_s).seconds
     # A container of its own: time to healthy is measured from its start.
     container = subject.start()
+    started = time.monotonic()
     seconds = container.wait_healthy(budget)
     if seconds is None:
         raise PropertyFailed(
             f"healthy: expected `healthy` within {subject.budget(within_s)}, it was not "
-            f"(status: {container.health_status()})\n"
+            f"(status: {container.health_status()}, after {time.monotonic() - started:.1f}s)\n"
             f"--- health log (tail) ---\n{container.health_log_tail()}\n"
             f"--- container log (tail) ---\n{container.logs_tail()}"
         )
