@@ -280,12 +280,16 @@ def connect(target: EngineTarget | None = None) -> docker.DockerClient:
     return client
 
 
+def uses_containerd_store(info: dict) -> bool:
+    """Whether the engine (its `docker info`) keeps images in the containerd image store."""
+    return any("snapshotter" in str(value) for _, value in info.get("DriverStatus") or [])
+
+
 def facts(client: docker.DockerClient, builder: str | None) -> str:
     """One line on where the run's engine is and how it stores images, for the report header."""
     info = client.info()
     driver = info.get("Driver", "?")
-    snapshotter = any("snapshotter" in str(value) for _, value in info.get("DriverStatus") or [])
-    store = "containerd image store" if snapshotter else "classic image store"
+    store = "containerd image store" if uses_containerd_store(info) else "classic image store"
     where = "this machine" if is_local(client.api.base_url) else "a remote host"
     return (
         f"engine: Docker {info.get('ServerVersion', '?')} at {client.api.base_url} ({where}), "

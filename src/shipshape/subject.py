@@ -33,7 +33,7 @@ from shipshape.build import (
     plan_build,
     probe_build,
 )
-from shipshape.engine import RunIdentity, is_local
+from shipshape.engine import RunIdentity, is_local, uses_containerd_store
 from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, find_in_layers, image_entries, uncompressed_size
 from shipshape.infer import Inference, infer
@@ -186,11 +186,19 @@ class Subject:
         return self.client.images.get(ref or self.image().tag).history()
 
     def uncompressed_size(self, ref: str) -> int:
-        """`ref`'s size as every store agrees: its layers' files, from `docker save`."""
-        image_id = self.client.images.get(ref).id
-        if image_id not in self.sizes:
-            self.sizes[image_id] = uncompressed_size(self.client, image_id)
-        return self.sizes[image_id]
+        """`ref`'s size as every store agrees: the uncompressed content of its layers.
+
+        The classic store reports exactly that as `Size` (within a few KB);
+        the containerd store's own figure counts compressed blobs, so there
+        the layers are read from `docker save` (seconds per image).
+        """
+        image = self.client.images.get(ref)
+        if image.id not in self.sizes:
+            if uses_containerd_store(self.client.info()):
+                self.sizes[image.id] = uncompressed_size(self.client, image.id)
+            else:
+                self.sizes[image.id] = int(image.attrs["Size"])
+        return self.sizes[image.id]
 
     def find_in_image(self, ref: str, needle: bytes) -> list[str]:
         """Every place in `ref`'s layers (file by file), config and manifests holding `needle`."""
