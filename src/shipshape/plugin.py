@@ -25,6 +25,7 @@ import pytest
 import requests
 
 from shipshape import engine
+from shipshape.builder import check_builder
 from shipshape.errors import ConfigError
 from shipshape.items import RECORD_KEY, EngineLost, ManifestFile, PropertyItem
 from shipshape.options import add_options
@@ -88,9 +89,11 @@ def pytest_configure(config: pytest.Config) -> None:
                 os.environ,
                 engine.docker_config_dir(os.environ),
             )
+            config.add_cleanup(engine.export_for_children(target, os.environ))
+            if builder := config.getoption("--shipshape-builder"):
+                check_builder(builder, target.name)
         except ConfigError as exc:
             raise pytest.UsageError(str(exc)) from None
-        config.add_cleanup(engine.export_for_children(target, os.environ))
     if not _is_worker(config) and checks_manifests:
         try:
             state.bases()
