@@ -22,6 +22,16 @@ from shipshape.errors import PropertyFailed
 from shipshape.probe import LOOPBACK, Answer, LocalProbe, Probe
 from shipshape.waiting import poll
 
+# How a file is read inside a container, in order: `cat` where the image has
+# coreutils; the image's own Python where it has nothing else (a FROM scratch
+# runtime: no shell, no cat). Bytes pass through unchanged (/proc/1/cmdline).
+PYTHON_CAT = "import sys; sys.stdout.buffer.write(open(sys.argv[1], 'rb').read())"
+FILE_READERS: tuple[tuple[str, ...], ...] = (
+    ("cat",),
+    ("python3", "-c", PYTHON_CAT),
+    ("python", "-c", PYTHON_CAT),
+)
+
 
 @dataclass(frozen=True)
 class RunOptions:
@@ -147,11 +157,16 @@ class RunningContainer:
         return result.exit_code, (result.output or b"").decode(errors="replace")
 
     def read_file(self, path: str) -> str:
-        """A file's text, read through `cat` in the container (works for /proc)."""
-        code, output = self.exec("cat", path)
-        if code != 0:
-            raise RuntimeError(f"cannot read {path} in the container: {output.strip()}")
-        return output
+        """A file's text, read inside the container (works for /proc, whose files
+        `docker cp` sees as empty): with `cat`, else with the image's Python, so
+        an image without a shell or coreutils (FROM scratch) can still be asked."""
+        failures = []
+        for reader in FILE_READERS:
+            code, output = self.exec(*reader, path)
+            if code == 0:
+                return output
+            failures.append(f"{reader[0]}: {output.strip()[-200:]}")
+        raise RuntimeError(f"cannot read {path} in the container: " + "; ".join(failures))
 
     def exited(self) -> bool:
         return self.status() in ("exited", "dead")
