@@ -14,6 +14,7 @@ container, network or volume behind.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,18 @@ def selected_mutants(session: pytest.Session) -> dict[str, dict[str, Any]]:
     return {name: SHARED[name] for name in sorted(names)}
 
 
+def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of this session that every xdist worker of it shares, and no other session.
+
+    Under xdist each worker's base temp is a `popen-gwN` folder of the
+    session's own; without xdist the base temp is the session's, and its
+    parent (/tmp/pytest-of-<user>) is shared by every session on the machine:
+    a result left there by another run must never be read as this one's.
+    """
+    basetemp = tmp_path_factory.getbasetemp()
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
 @pytest.fixture(scope="session")
 def shared_run(
     request: pytest.FixtureRequest, repo: Path, harness, tmp_path_factory: pytest.TempPathFactory
@@ -52,7 +65,7 @@ def shared_run(
     its result (a file lock in the session's shared temporary folder). Every
     worker collects the same selection, so whichever runs it runs the same set.
     """
-    shared = tmp_path_factory.getbasetemp().parent
+    shared = session_folder(tmp_path_factory)
     result = shared / "mutants-run.json"
     with FileLock(str(shared / "mutants-run.lock")):
         if not result.exists():
