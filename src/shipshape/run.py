@@ -46,6 +46,9 @@ class RunOptions:
     platform: str | None = None
     # No HEALTHCHECK probes: nothing talks to the server unless the test does.
     no_healthcheck: bool = False
+    # The image's HEALTHCHECK with some timings replaced (nanoseconds, by
+    # the Docker SDK's keys: timeout, start_period); the rest is inherited.
+    healthcheck_timing: Mapping[str, int] = field(default_factory=dict)
     # Bind mounts: host path -> container path.
     volumes: Mapping[str, str] = field(default_factory=dict)
     memory_limit_bytes: int | None = None
@@ -55,6 +58,9 @@ class RunOptions:
         kwargs: dict[str, Any] = {"read_only": self.read_only}
         if self.no_healthcheck:
             kwargs["healthcheck"] = {"test": ["NONE"]}
+        elif self.healthcheck_timing:
+            # No `test`: the engine keeps the image's command and other fields.
+            kwargs["healthcheck"] = dict(self.healthcheck_timing)
         if self.volumes:
             kwargs["volumes"] = {
                 host: {"bind": at, "mode": "rw"} for host, at in self.volumes.items()

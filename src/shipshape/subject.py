@@ -9,6 +9,7 @@ removes every container it started.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import tarfile
@@ -50,11 +51,27 @@ __all__ = ["App", "Entry", "ProbeBuild", "RunOptions", "RunningContainer", "Subj
 # A compiled module's name ends in its interpreter's tag: os.cpython-315.pyc.
 CACHE_TAG = re.compile(r"/__pycache__/[^/]+\.(cpython-\d+)\.pyc$")
 
+# Docker's own HEALTHCHECK timeout when the image states none.
+DOCKER_HEALTH_TIMEOUT_NS = 30 * 10**9
 DEFAULT_PORT = 8000
 DEFAULT_HEALTH_PATH = "/"
 # How long a container may take to become ready before the properties that
 # use it report what they see (they judge, not this wait).
 READY_WAIT_S = 30.0
+
+
+def scaled_healthcheck(healthcheck: Mapping[str, Any], scale: float) -> dict[str, int]:
+    """A HEALTHCHECK's timeout and start period (ns), scaled like every time budget.
+
+    Under emulation the check command itself runs slowly (a Python starting
+    under QEMU takes seconds): a 3 s timeout that holds natively would make
+    an emulated container unhealthy with nothing wrong in the image.
+    """
+    timing = {
+        "timeout": healthcheck.get("Timeout") or DOCKER_HEALTH_TIMEOUT_NS,
+        "start_period": healthcheck.get("StartPeriod") or 0,
+    }
+    return {key: int(ns * scale) for key, ns in timing.items() if ns}
 
 
 @dataclass
@@ -313,7 +330,11 @@ class Subject:
     def start(self, options: RunOptions | None = None) -> RunningContainer:
         options = options or RunOptions()
         if options.platform is None:
-            options = RunOptions(**{**options.__dict__, "platform": self.target.platform})
+            options = dataclasses.replace(options, platform=self.target.platform)
+        if self.time_scale != 1.0 and not options.no_healthcheck:
+            healthcheck = self.image_config().get("Healthcheck") or {}
+            timing = scaled_healthcheck(healthcheck, self.time_scale)
+            options = dataclasses.replace(options, healthcheck_timing=timing)
         container = start(
             self.client,
             self.image().tag,
