@@ -9,6 +9,7 @@ hash makes parallel xdist workers build each image once.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -242,11 +243,36 @@ def image_exists(client: docker.DockerClient, tag: str) -> bool:
     return True
 
 
+@contextmanager
+def builder_turn(command: list[str]) -> Iterator[None]:
+    """Hold this engine's builder: shared by ordinary builds, alone for an uncached one.
+
+    dockerd 26.1's BuildKit panics (a nil pointer in Job.walkProvenance, and
+    the whole engine goes down) when a `--no-cache` build runs beside builds
+    that share its steps: seen three times here on 2026-12-01, always with a
+    `reproducible` build in flight. An flock per engine and builder, across
+    every process of every run on this machine (xdist workers, the mutants'
+    and the corpus's child runs), keeps an uncached build on its own.
+    """
+    builder = command[command.index("--builder") + 1] if "--builder" in command else ""
+    engine = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT") or "default"
+    key = hashlib.sha256(f"{engine} {builder}".encode()).hexdigest()[:16]
+    path = Path(tempfile.gettempdir()) / f"shipshape-builder-{key}.lock"
+    with path.open("a") as handle:
+        exclusive = "--no-cache" in command
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_buildx(command: list[str], log_path: Path, progress: Progress | None) -> tuple[bool, str]:
     """Run a buildx command, streaming its plain progress to `log_path` and `progress`."""
     log_path.parent.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     with (
+        builder_turn(command),
         log_path.open("w", encoding="utf-8") as log,
         subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"

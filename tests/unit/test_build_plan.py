@@ -144,3 +144,27 @@ def test_each_target_exports_its_layer_cache_to_a_scope_of_its_own(project: Path
         scopes.append(cache_from)
     assert scopes[0] != scopes[1]
     assert all(s.startswith("type=gha,scope=gate-3.15-prod-web-3.15-linux-") for s in scopes)
+
+
+def test_an_uncached_build_waits_for_the_builder_to_itself(tmp_path: Path) -> None:
+    """Ordinary builds share the builder; a --no-cache build holds it alone (BuildKit panic)."""
+    import threading
+    import time
+
+    from shipshape.build import builder_turn
+
+    order: list[str] = []
+    ordinary = ["docker", "buildx", "build", "--builder", f"test-{tmp_path.name}"]
+    uncached = [*ordinary, "--no-cache"]
+
+    def uncached_build() -> None:
+        with builder_turn(uncached):
+            order.append("uncached")
+
+    with builder_turn(ordinary), builder_turn(ordinary):  # shared: no deadlock
+        waiter = threading.Thread(target=uncached_build)
+        waiter.start()
+        time.sleep(0.3)
+        order.append("ordinary done")
+    waiter.join(timeout=5)
+    assert order == ["ordinary done", "uncached"]
