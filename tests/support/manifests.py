@@ -30,6 +30,8 @@ COMPOSE_PARAMS = (
     "compose-degraded",
     "compose-isolated",
     "compose-dev",
+    "compose-clean-machine",
+    "compose-first-boot",
 )
 
 
@@ -77,7 +79,11 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
         k8s.write_text(mutate(original.read_text(), spec["k8s_replace"]))
         for prop in K8S_PARAMS:
             properties[prop] = {**(properties.get(prop) or {}), "k8s_manifest": str(k8s)}
-    for compose_name, replacements in spec.get("compose_replace", {}).items():
+    # A mutated file moves the project directory (the first file's folder):
+    # its siblings come along, unchanged, so their relative paths still hold.
+    compose_replace = spec.get("compose_replace", {})
+    for compose_name in COMPOSE_FILES if compose_replace else ():
+        replacements = compose_replace.get(compose_name, [])
         write_mutant_compose(repo, compose_name, replacements, folder, properties)
     variant.update(
         dockerfile=str(dockerfile),

@@ -7,9 +7,11 @@ To find the code of a property, open the module named after its id
 from shipshape.properties import (
     build,
     cache,
+    compose_clean_machine,
     compose_degraded,
     compose_dev,
     compose_durable,
+    compose_first_boot,
     compose_healthy,
     compose_isolated,
     env,
@@ -61,6 +63,8 @@ REGISTRY: dict[str, Property] = {
         compose_degraded.PROPERTY,
         compose_isolated.PROPERTY,
         compose_dev.PROPERTY,
+        compose_clean_machine.PROPERTY,
+        compose_first_boot.PROPERTY,
         vulnerabilities.PROPERTY,
         sbom.PROPERTY,
     )
