@@ -85,6 +85,11 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
     for compose_name in COMPOSE_FILES if compose_replace else ():
         replacements = compose_replace.get(compose_name, [])
         write_mutant_compose(repo, compose_name, replacements, folder, properties)
+    # A mutant may tune or drop (null) some properties of its variant, e.g.
+    # keep only the one a race-prone mutant is for: the others would fail
+    # only sometimes, and a mutant's verdicts must be exactly its `fails`.
+    for prop, params in spec.get("property_overrides", {}).items():
+        properties[prop] = None if params is None else {**(properties.get(prop) or {}), **params}
     variant.update(
         dockerfile=str(dockerfile),
         apps=[app_name],
