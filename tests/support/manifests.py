@@ -19,6 +19,8 @@ import yaml
 from shipshape.vcs import vcs_facts
 
 K8S_PARAMS = ("hardened", "k8s-consistent")
+# Properties that read the Deployment where their variant has them (stack's).
+K8S_VARIANT_PARAMS = ("k8s-outage-safe",)
 # The compose-* properties and the manifest parameter naming each file they read.
 COMPOSE_FILES = {
     "docker-compose.yml": "compose_file",
@@ -32,6 +34,7 @@ COMPOSE_PARAMS = (
     "compose-dev",
     "compose-clean-machine",
     "compose-first-boot",
+    "k8s-outage-safe",
 )
 
 
@@ -79,6 +82,9 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
         k8s.write_text(mutate(original.read_text(), spec["k8s_replace"]))
         for prop in K8S_PARAMS:
             properties[prop] = {**(properties.get(prop) or {}), "k8s_manifest": str(k8s)}
+        for prop in K8S_VARIANT_PARAMS:
+            if properties.get(prop) is not None:
+                properties[prop] = {**properties[prop], "k8s_manifest": str(k8s)}
     # A mutated file moves the project directory (the first file's folder):
     # its siblings come along, unchanged, so their relative paths still hold.
     compose_replace = spec.get("compose_replace", {})

@@ -18,6 +18,7 @@ from shipshape.properties import (
     hardened,
     healthy,
     k8s_consistent,
+    k8s_outage_safe,
     labels,
     lint,
     listen,
@@ -65,6 +66,7 @@ REGISTRY: dict[str, Property] = {
         compose_dev.PROPERTY,
         compose_clean_machine.PROPERTY,
         compose_first_boot.PROPERTY,
+        k8s_outage_safe.PROPERTY,
         vulnerabilities.PROPERTY,
         sbom.PROPERTY,
     )
