@@ -26,10 +26,13 @@ from pathlib import Path
 import httpx
 import yaml
 
-from shipshape.errors import PropertyFailed
+from shipshape.errors import HarnessError, PropertyFailed
 from shipshape.waiting import poll
 
 LOOPBACK = "127.0.0.1"
+# What `docker compose` says when it loses the engine itself: no verdict
+# about the stack can be drawn from that.
+ENGINE_LOST = ("error during connect", "Cannot connect to the Docker daemon")
 # What a clean shell passes on to `docker compose`: how to reach the engine
 # and the builder, nothing of the harness's own (no APP_IMAGE...).
 ENGINE_VARIABLES = ("PATH", "HOME", "TMPDIR", "LANG", "XDG_RUNTIME_DIR", "XDG_CONFIG_HOME")
@@ -74,7 +77,7 @@ class ComposeStack:
             files = (*self.files, *([self._label_file] if self._label_file else []))
         for file in files:
             command += ["-f", str(file)]
-        return subprocess.run(
+        done = subprocess.run(
             [*command, *args],
             capture_output=True,
             text=True,
@@ -83,6 +86,12 @@ class ComposeStack:
             env={**(os.environ if self.inherit_env else engine_environment()), **self.env},
             cwd=self.files[0].parent,
         )
+        if done.returncode != 0 and any(marker in done.stderr for marker in ENGINE_LOST):
+            raise HarnessError(
+                f"the engine was lost during `docker compose {' '.join(args)}`: "
+                f"{done.stderr.strip()[-400:]}"
+            )
+        return done
 
     def config(self, files: tuple[Path, ...] | None = None) -> dict:
         """The merged configuration (of `files` only, when given), as Compose resolves it."""

@@ -1,5 +1,6 @@
 """The Compose stack's files and its pure readings, without an engine."""
 
+import ast
 import importlib.util
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -95,3 +96,29 @@ def test_the_app_escapes_the_password_into_its_url(
     url = urlparse(settings.DATABASE_URL)
     assert (url.hostname, url.port, url.path) == ("db", 5432, "/notes")
     assert unquote(url.password) == password
+
+
+# What a stack property may import of the harness: its subject, the errors,
+# the property types and pure parsers; never compose/build/manifest machinery.
+ALLOWED = {
+    "shipshape.subject",
+    "shipshape.errors",
+    "shipshape.properties.base",
+    "shipshape.composefile",
+    "shipshape.k8s",
+    "shipshape.waiting",
+}
+PROPERTIES = REPO / "src/shipshape/properties"
+STACK_PROPERTIES = sorted([*PROPERTIES.glob("compose_*.py"), PROPERTIES / "k8s_outage_safe.py"])
+
+
+@pytest.mark.parametrize("path", STACK_PROPERTIES, ids=lambda p: p.stem)
+def test_a_stack_property_talks_only_to_its_subject(path: Path) -> None:
+    imported = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported |= {alias.name for alias in node.names}
+    harness = {name for name in imported if name.split(".")[0] == "shipshape"}
+    assert harness <= ALLOWED, f"{path.name} imports {sorted(harness - ALLOWED)}"
