@@ -12,7 +12,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import re
+import shutil
 import tarfile
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -34,6 +36,8 @@ from shipshape.build import (
     plan_build,
     probe_build,
 )
+from shipshape.compose import ComposeStack, new_password, project_name, running_stack
+from shipshape.composefile import ComposeParams
 from shipshape.engine import RunIdentity, is_local, uses_containerd_store
 from shipshape.errors import NotChecked
 from shipshape.filesystem import Entry, find_in_layers, image_entries, uncompressed_size
@@ -46,7 +50,17 @@ from shipshape.verdicts import fingerprint, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
-__all__ = ["App", "Entry", "ProbeBuild", "RunOptions", "RunningContainer", "Subject", "TargetId"]
+__all__ = [
+    "App",
+    "BuiltImage",
+    "ComposeStack",
+    "Entry",
+    "ProbeBuild",
+    "RunOptions",
+    "RunningContainer",
+    "Subject",
+    "TargetId",
+]
 
 # A compiled module's name ends in its interpreter's tag: os.cpython-315.pyc.
 CACHE_TAG = re.compile(r"/__pycache__/[^/]+\.(cpython-\d+)\.pyc$")
@@ -265,6 +279,82 @@ class Subject:
             if probe.ok:
                 with suppress(docker.errors.ImageNotFound):
                     self.client.images.remove(tag, force=True)
+
+    def sibling_image(self, dockerfile: Path, suffix: str) -> BuiltImage:
+        """This target's app built from another template (compose-dev's dev image) as
+        variant `<variant>-<suffix>`, content-hash tagged and built once like any
+        target; `.ok` says whether it built."""
+        name = f"{self.target.variant.name}-{suffix}"
+        variant = dataclasses.replace(self.target.variant, name=name, dockerfile=dockerfile)
+        target = Target(variant, self.target.app, self.target.python, self.target.platform)
+        plan = plan_build(target, self.build_options, self.client)
+        return build_image(plan, self.build_options, self.client, self.progress)
+
+    # --------------------------------------------------------------- stack
+
+    @contextmanager
+    def stack(
+        self,
+        params: ComposeParams,
+        *,
+        extra_files: tuple[Path, ...] = (),
+        extra_env: Mapping[str, str] | None = None,
+        clean: bool = False,
+        env_example: Path | None = None,
+    ) -> Iterator[ComposeStack]:
+        """This target's Compose stack, not yet up; taken down (volumes, built images) after.
+
+        It runs this target's image (APP_IMAGE) and the bases file's
+        substitutes of the stack's declared images (POSTGRES_IMAGE...), with
+        a fresh password in a secret file and a random loopback port.
+        `clean`: as a team runs it from a fresh checkout: `docker compose`
+        sees no harness variable but those substitutes, the password file
+        and the port; the stack builds its own images (the bases file's
+        substitutes as named build contexts, as a mirror would be given);
+        `.env` is a copy of `env_example`.
+        """
+        bases = self.build_options.bases
+        platform = self.target.platform
+        with tempfile.TemporaryDirectory(prefix="shipshape-stack-") as folder:
+            password = new_password()
+            secret = Path(folder) / "db_password"
+            secret.write_text(password)
+            # Readable by the containers' own users (postgres, 10001): a file
+            # secret is a bind mount with the host file's mode; the folder is 0700.
+            secret.chmod(0o644)
+            env = {
+                **{var: bases.resolve(ref, platform) for var, ref in params.images.items()},
+                "DB_PASSWORD_FILE": str(secret),
+                # A random loopback port: parallel stacks never collide.
+                "APP_PORT": "127.0.0.1:",
+            }
+            env_file = None
+            if clean:
+                # Only what a user with a mirror would set: no variable for a
+                # base the machine has under its official name.
+                env = {k: v for k, v in env.items() if v != params.images.get(k)}
+                if env_example is not None:
+                    env_file = Path(folder) / ".env"
+                    shutil.copyfile(env_example, env_file)
+            else:
+                env["APP_IMAGE"] = self.image().tag
+            contexts = {
+                official: f"docker-image://{substitute}"
+                for official in bases.for_platform(platform)
+                if (substitute := bases.resolve(official, platform)) != official
+            }
+            stack = ComposeStack(
+                files=(params.compose_file, *extra_files),
+                project=project_name(self.identity.run_id, self.target.variant.name),
+                env={**env, **(extra_env or {})},
+                labels=self.labels(),
+                build_contexts=contexts,
+                inherit_env=not clean,
+                env_file=env_file,
+                password=password,
+            )
+            with running_stack(stack):
+                yield stack
 
     def image_config(self) -> dict[str, Any]:
         """The image's run configuration: User, Env, Cmd, Entrypoint, Healthcheck..."""

@@ -19,6 +19,8 @@ import yaml
 from shipshape.vcs import vcs_facts
 
 K8S_PARAMS = ("hardened", "k8s-consistent")
+# Properties that read the Deployment where their variant has them (stack's).
+K8S_VARIANT_PARAMS = ("k8s-outage-safe",)
 # The compose-* properties and the manifest parameter naming each file they read.
 COMPOSE_FILES = {
     "docker-compose.yml": "compose_file",
@@ -30,6 +32,9 @@ COMPOSE_PARAMS = (
     "compose-degraded",
     "compose-isolated",
     "compose-dev",
+    "compose-clean-machine",
+    "compose-first-boot",
+    "k8s-outage-safe",
 )
 
 
@@ -77,8 +82,20 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
         k8s.write_text(mutate(original.read_text(), spec["k8s_replace"]))
         for prop in K8S_PARAMS:
             properties[prop] = {**(properties.get(prop) or {}), "k8s_manifest": str(k8s)}
-    for compose_name, replacements in spec.get("compose_replace", {}).items():
+        for prop in K8S_VARIANT_PARAMS:
+            if properties.get(prop) is not None:
+                properties[prop] = {**properties[prop], "k8s_manifest": str(k8s)}
+    # A mutated file moves the project directory (the first file's folder):
+    # its siblings come along, unchanged, so their relative paths still hold.
+    compose_replace = spec.get("compose_replace", {})
+    for compose_name in COMPOSE_FILES if compose_replace else ():
+        replacements = compose_replace.get(compose_name, [])
         write_mutant_compose(repo, compose_name, replacements, folder, properties)
+    # A mutant may tune or drop (null) some properties of its variant, e.g.
+    # keep only the one a race-prone mutant is for: the others would fail
+    # only sometimes, and a mutant's verdicts must be exactly its `fails`.
+    for prop, params in spec.get("property_overrides", {}).items():
+        properties[prop] = None if params is None else {**(properties.get(prop) or {}), **params}
     variant.update(
         dockerfile=str(dockerfile),
         apps=[app_name],

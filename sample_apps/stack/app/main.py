@@ -1,7 +1,9 @@
 """Notes: written to PostgreSQL, read through a Redis cache.
 
-`/health` reports the app, the database and the cache separately and
-answers 503 when either backend is down; connections are re-made on the
+`/health` (readiness) reports the app, the database and the cache
+separately and answers 503 when either backend is down; `/livez`
+(liveness) answers 200 while the process serves, touching no backend, so
+an outage never gets the process restarted; connections are re-made on the
 next request, so the process never crash-loops while a backend is away.
 """
 
@@ -77,6 +79,12 @@ async def health() -> JSONResponse:
     healthy = report["database"] == "ok" and report["cache"] == "ok"
     report["status"] = "ok" if healthy else "degraded"
     return JSONResponse(report, status_code=200 if healthy else 503)
+
+
+@app.get("/livez")
+async def livez() -> dict[str, str]:
+    """Alive: the event loop answers. No backend is asked (that is /health's job)."""
+    return {"app": "ok"}
 
 
 @app.get("/")

@@ -3,10 +3,9 @@ restarting; with Redis back, /health recovers."""
 
 from dataclasses import dataclass
 
-from shipshape.compose import ComposeParams, running_stack, wait_for
+from shipshape.composefile import ComposeParams
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Measured, Property
-from shipshape.properties.compose_support import open_stack
 from shipshape.subject import Subject
 
 
@@ -18,14 +17,14 @@ class Params(ComposeParams):
 
 def check(subject: Subject, params: Params) -> Measured:
     budget = subject.budget(params.react_within_s).seconds
-    with running_stack(*open_stack(subject, params)) as stack:
+    with subject.stack(params) as stack:
         stack.up(subject.budget(params.within_s).seconds)
 
         def health() -> int:
             return stack.get(params.app_service, params.app_port, params.health_path).status_code
 
         def await_health(status: int, failure: str) -> float:
-            seconds = wait_for(lambda: health() == status, budget)
+            seconds = stack.wait_until(lambda: health() == status, budget)
             if seconds is None:
                 raise PropertyFailed(
                     f"compose-degraded: {failure} within {budget:g}s\n{stack.logs_tail()}"

@@ -1,19 +1,15 @@
 """compose-dev: with the development override, editing the bind-mounted
 source changes the app's response."""
 
-import dataclasses
 import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from shipshape.build import build_image, plan_build
-from shipshape.compose import ComposeParams, running_stack, wait_for
+from shipshape.composefile import ComposeParams
 from shipshape.errors import PropertyFailed
-from shipshape.manifest import Target
 from shipshape.properties.base import Measured, Property
-from shipshape.properties.compose_support import open_stack
 from shipshape.subject import Subject
 
 
@@ -29,18 +25,7 @@ class Params(ComposeParams):
 
 def dev_image(subject: Subject, params: Params) -> str:
     """The app built from the dev template, content-hash tagged like any target."""
-    variant = dataclasses.replace(
-        subject.target.variant,
-        name=f"{subject.target.variant.name}-dev",
-        dockerfile=params.dev_dockerfile,
-    )
-    target = Target(variant, subject.target.app, subject.target.python, subject.target.platform)
-    built = build_image(
-        plan_build(target, subject.build_options, subject.client),
-        subject.build_options,
-        subject.client,
-        subject.progress,
-    )
+    built = subject.sibling_image(params.dev_dockerfile, "dev")
     if not built.ok:
         raise PropertyFailed(f"compose-dev: the dev image did not build\n{built.log[-1500:]}")
     return built.tag
@@ -53,16 +38,14 @@ def check(subject: Subject, params: Params) -> Measured:
         env = {
             "APP_DEV_IMAGE": dev_image(subject, params),
             "APP_SOURCE": str(source),
-            "DB_DEBUG_PORT": "0",
-            "CACHE_DEBUG_PORT": "0",
         }
-        with running_stack(*open_stack(subject, params, (params.override_file,), env)) as stack:
+        with subject.stack(params, extra_files=(params.override_file,), extra_env=env) as stack:
             stack.up(subject.budget(params.within_s).seconds)
             token = f"reloaded-{secrets.token_hex(4)}"
             edited = Path(tmp) / params.file
             edited.write_text(edited.read_text().replace(params.old, f'"{token}"'))
             budget = subject.budget(params.reload_within_s).seconds
-            seconds = wait_for(
+            seconds = stack.wait_until(
                 lambda: token in stack.get(params.app_service, params.app_port, "/").text, budget
             )
             if seconds is None:

@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from shipshape.compose import ComposeParams, running_stack
+from shipshape.composefile import ComposeParams
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Measured, Property
-from shipshape.properties.compose_support import open_stack
 from shipshape.subject import Subject
 
 
@@ -20,7 +19,7 @@ class Params(ComposeParams):
 
 def check(subject: Subject, params: Params) -> Measured:
     text = f"durable-{secrets.token_hex(6)}"
-    with running_stack(*open_stack(subject, params)) as stack:
+    with subject.stack(params) as stack:
         budget = subject.budget(params.within_s).seconds
         stack.up(budget)
         created = httpx.post(

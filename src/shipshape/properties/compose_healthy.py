@@ -3,10 +3,9 @@ order, and the app's /health reports the database and the cache OK."""
 
 from dataclasses import dataclass
 
-from shipshape.compose import ComposeParams, running_stack
+from shipshape.composefile import ComposeParams
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Measured, Property
-from shipshape.properties.compose_support import open_stack
 from shipshape.subject import Subject
 
 
@@ -33,7 +32,7 @@ def order_problems(config: dict, app: str, dependencies: tuple[str, ...]) -> lis
 
 
 def check(subject: Subject, params: Params) -> Measured:
-    with running_stack(*open_stack(subject, params)) as stack:
+    with subject.stack(params) as stack:
         problems = order_problems(stack.config(), params.app_service, params.dependencies)
         if problems:
             raise PropertyFailed("compose-healthy: " + "; ".join(problems))

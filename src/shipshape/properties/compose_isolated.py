@@ -4,10 +4,9 @@ stacks run side by side without colliding; nothing is left after `down`."""
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
-from shipshape.compose import ComposeParams, running_stack
+from shipshape.composefile import ComposeParams
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Measured, Property
-from shipshape.properties.compose_support import open_stack
 from shipshape.subject import Subject
 
 LOOPBACK = "127.0.0.1"
@@ -30,7 +29,7 @@ def port_problems(config: dict, app: str) -> list[str]:
 
 def check(subject: Subject, params: ComposeParams) -> Measured:
     with ExitStack() as cleanup:
-        stacks = [cleanup.enter_context(running_stack(*open_stack(subject, params))) for _ in "ab"]
+        stacks = [cleanup.enter_context(subject.stack(params)) for _ in "ab"]
         problems = port_problems(stacks[0].config(), params.app_service)
         if problems:
             raise PropertyFailed("compose-isolated: " + "; ".join(problems))
