@@ -18,7 +18,8 @@ import yaml
 
 from shipshape.vcs import vcs_facts
 
-K8S_PARAMS = ("hardened", "k8s-consistent")
+# Every property that reads the Deployment (its `k8s_manifest` parameter).
+K8S_PARAMS = ("lint", "hardened", "k8s-consistent", "k8s-drain-safe")
 # The compose-* properties and the manifest parameter naming each file they read.
 COMPOSE_FILES = {
     "docker-compose.yml": "compose_file",
