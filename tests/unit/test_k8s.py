@@ -2,10 +2,11 @@
 drift of `k8s-consistent`, the drain rules of `k8s-drain-safe`."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from shipshape.errors import ConfigError
+from shipshape.errors import ConfigError, NotChecked, PropertyFailed
 from shipshape.k8s import (
     describe,
     load_drain_facts,
@@ -16,6 +17,7 @@ from shipshape.k8s import (
     selects,
 )
 from shipshape.properties import k8s_consistent, k8s_drain_safe
+from shipshape.waiting import Budget
 
 DEPLOYMENT = Path(__file__).parents[2] / "dockerfiles" / "k8s" / "deployment.yaml"
 
@@ -257,3 +259,51 @@ def test_pod_anti_affinity_counts_as_spread(tmp_path: Path) -> None:
 )
 def test_label_selectors(selector: dict, selected: bool) -> None:
     assert selects(selector, {"app": "a"}) is selected
+
+
+class FakeContainer:
+    """A started container whose server answers `statuses` (path -> status), or nothing."""
+
+    def __init__(self, statuses: dict[str, int] | None) -> None:
+        self.statuses = statuses
+
+    def answers(self, path: str) -> bool:
+        return self.statuses is not None and self.statuses.get(path, 404) < 500
+
+    def exited(self) -> bool:
+        return self.statuses is None  # a server that never answers has died
+
+    def status(self) -> str:
+        return "exited" if self.statuses is None else "running"
+
+    def get(self, path: str, timeout: float) -> SimpleNamespace:
+        assert self.statuses is not None
+        return SimpleNamespace(status_code=self.statuses.get(path, 404))
+
+
+def consistent_subject(statuses: dict[str, int] | None) -> SimpleNamespace:
+    return SimpleNamespace(
+        params=lambda prop: SimpleNamespace(within_s=5.0) if prop == "sigterm" else None,
+        image_user=lambda: SimpleNamespace(uid=10001, gid=10001),
+        image_config=lambda: {"ExposedPorts": {"8000/tcp": {}}},
+        port=8000,
+        health_path="/health",
+        start=lambda: FakeContainer(statuses),
+        budget=lambda s: Budget(s),
+    )
+
+
+def test_k8s_consistent_asks_each_probe_path_on_the_image() -> None:
+    params = k8s_consistent.Params(k8s_manifest=DEPLOYMENT)
+    value = k8s_consistent.check(consistent_subject({"/livez": 200, "/health": 200}), params)
+    assert (
+        value == "port 8000, startup /livez, liveness /livez, readiness /health answer, uid 10001"
+    )
+    with pytest.raises(PropertyFailed, match="livenessProbe GET /livez answered 404 on the image"):
+        k8s_consistent.check(consistent_subject({"/health": 200}), params)
+
+
+def test_k8s_consistent_without_an_answering_server_is_not_checked_naming_why() -> None:
+    params = k8s_consistent.Params(k8s_manifest=DEPLOYMENT, within_s=0.2)
+    with pytest.raises(NotChecked, match=r"never answered on port 8000 .*container exited"):
+        k8s_consistent.check(consistent_subject(None), params)
