@@ -39,11 +39,3 @@ def find_tool(name: str, package: str) -> str:
             f"(reinstall it, e.g. `uv sync`)"
         )
     return found
-
-
-def tail(output: str, limit: int = 400) -> str:
-    """The end of a tool's output for a message: its last `limit` characters, or 'no output'."""
-    text = output.strip()
-    if not text:
-        return "no output"
-    return text if len(text) <= limit else "..." + text[-limit:]

@@ -38,7 +38,8 @@ import yaml
 from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.subject import Subject
-from shipshape.tools import find_tool, tail
+from shipshape.text import ending
+from shipshape.tools import find_tool
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def hadolint_verdict(
         findings = None
     if not isinstance(findings, list):
         raise HarnessError(
-            f"lint: hadolint printed no JSON list of findings (exit {returncode}): {tail(stdout)}"
+            f"lint: hadolint printed no JSON list of findings (exit {returncode}): {ending(stdout)}"
         )
     if returncode == 1 and not findings:
         raise HarnessError("lint: hadolint exited 1 but reported no finding")
@@ -91,11 +92,11 @@ def hadolint_verdict(
 def trivy_verdict(returncode: int, stdout: str, stderr: str) -> list[str]:
     """The misconfigurations `trivy config` reports; any non-zero exit is its own failure."""
     if returncode != 0:
-        raise HarnessError(f"lint: trivy config failed (exit {returncode}): {tail(stderr)}")
+        raise HarnessError(f"lint: trivy config failed (exit {returncode}): {ending(stderr)}")
     try:
         report = json.loads(stdout)
     except json.JSONDecodeError:
-        raise HarnessError(f"lint: trivy config printed no JSON report: {tail(stdout)}") from None
+        raise HarnessError(f"lint: trivy config printed no JSON report: {ending(stdout)}") from None
     found = []
     for result in report.get("Results") or []:
         for m in result.get("Misconfigurations") or []:
@@ -109,11 +110,11 @@ NO_REASON = "No comment provided"  # checkov's suppress_comment for a bare skip
 def checkov_verdict(returncode: int, stdout: str, stderr: str, manifest: Path) -> list[str]:
     """The findings of `checkov --framework kubernetes -o json` that fail lint."""
     if returncode not in (0, 1):
-        raise HarnessError(f"lint: checkov failed (exit {returncode}): {tail(stderr)}")
+        raise HarnessError(f"lint: checkov failed (exit {returncode}): {ending(stderr)}")
     try:
         report = json.loads(stdout)
     except json.JSONDecodeError:
-        raise HarnessError(f"lint: checkov printed no JSON report: {tail(stdout)}") from None
+        raise HarnessError(f"lint: checkov printed no JSON report: {ending(stdout)}") from None
     if isinstance(report, list):  # one report per framework
         report = next((r for r in report if r.get("check_type") == "kubernetes"), {})
     results = report.get("results") if isinstance(report, dict) else None
@@ -121,14 +122,14 @@ def checkov_verdict(returncode: int, stdout: str, stderr: str, manifest: Path) -
     if not results or not summary.get("resource_count") or summary.get("parsing_errors"):
         raise HarnessError(
             f"lint: checkov evaluated no Kubernetes resource of {manifest} "
-            f"(summary {summary if isinstance(summary, dict) else '?'}): {tail(stderr)}"
+            f"(summary {summary if isinstance(summary, dict) else '?'}): {ending(stderr)}"
         )
     failed = results.get("failed_checks") or []
     if not results.get("passed_checks") and not failed:
-        raise HarnessError(f"lint: checkov ran no check on {manifest}: {tail(stderr)}")
+        raise HarnessError(f"lint: checkov ran no check on {manifest}: {ending(stderr)}")
     if (returncode == 1) != bool(failed):
         raise HarnessError(
-            f"lint: checkov exited {returncode} with {len(failed)} failed checks: {tail(stderr)}"
+            f"lint: checkov exited {returncode} with {len(failed)} failed checks: {ending(stderr)}"
         )
     found = [
         f"checkov {f['check_id']} {f.get('resource')} lines "

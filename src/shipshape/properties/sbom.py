@@ -25,7 +25,8 @@ from packaging.utils import canonicalize_name
 from shipshape.errors import HarnessError, PropertyFailed
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import App, Subject, TargetId
-from shipshape.tools import find_tool, tail
+from shipshape.text import ending
+from shipshape.tools import find_tool
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,13 @@ def sbom_components(returncode: int, stderr: str, path: Path) -> list[dict]:
     if returncode != 0:
         if path.is_file() and path.stat().st_size == 0:
             path.unlink()  # syft creates the file before it fails: leave no empty SBOM
-        raise HarnessError(f"sbom: syft failed (exit {returncode}): {tail(stderr)}")
+        raise HarnessError(f"sbom: syft failed (exit {returncode}): {ending(stderr)}")
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise HarnessError(
             f"sbom: syft exited 0 but wrote no readable SBOM to {path}: {exc}; "
-            f"stderr: {tail(stderr)}"
+            f"stderr: {ending(stderr)}"
         ) from None
     if not isinstance(document, dict):
         raise HarnessError(f"sbom: {path} is not a CycloneDX JSON document")

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from shipshape.errors import HarnessError, NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property
 from shipshape.subject import Subject
-from shipshape.tools import find_tool, tail
+from shipshape.text import ending
+from shipshape.tools import find_tool
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN")
 # What Trivy (0.76) says when it cannot fetch a database, e.g. offline:
@@ -58,14 +59,14 @@ def scan_report(returncode: int, stdout: str, stderr: str) -> dict:
                 what = message.removeprefix("failed to download ")
                 raise NotChecked(f"needs the network: trivy could not download its {what}: {cause}")
         raise HarnessError(
-            f"vulnerabilities: trivy image failed (exit {returncode}): {tail(stderr)}"
+            f"vulnerabilities: trivy image failed (exit {returncode}): {ending(stderr)}"
         )
     try:
         report = json.loads(stdout)
     except json.JSONDecodeError:
         report = None
     if not isinstance(report, dict):
-        raise HarnessError(f"vulnerabilities: trivy image printed no JSON report: {tail(stdout)}")
+        raise HarnessError(f"vulnerabilities: trivy image printed no JSON report: {ending(stdout)}")
     return report
 
 
