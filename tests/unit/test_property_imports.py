@@ -4,9 +4,9 @@ A property's module may import the standard library, third-party libraries,
 other property modules, and of the harness only the subject (the one door
 to images, containers, probe builds and stacks), the errors, the one
 waiting helper, the finder of the command-line tools it ships, and pure
-parsers (of Dockerfiles, Deployments, Compose files, text). Anything else is machinery behind the subject (build,
-manifest, compose, engine, run...), and importing it is how a property
-starts to depend on more than it says.
+parsers (of Dockerfiles, Deployments, Compose files, text). Anything else
+is machinery behind the subject (build, manifest, compose, engine, run...),
+and importing it is how a property starts to depend on more than it says.
 """
 
 from __future__ import annotations
