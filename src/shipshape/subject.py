@@ -29,13 +29,21 @@ from shipshape.build import (
     ProbeBuild,
     app_copy,
     build_image,
+    context_files,
     image_exists,
     plan_build,
     probe_build,
 )
 from shipshape.engine import RunIdentity, is_local
 from shipshape.errors import NotChecked
-from shipshape.filesystem import Entry, find_in_layers, image_entries, uncompressed_size
+from shipshape.filesystem import (
+    Entry,
+    LayerFile,
+    find_in_layers,
+    image_entries,
+    layer_files,
+    uncompressed_size,
+)
 from shipshape.infer import Inference, infer
 from shipshape.manifest import Target
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
@@ -45,7 +53,7 @@ from shipshape.verdicts import fingerprint, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
-__all__ = ["Entry", "ProbeBuild", "RunOptions", "RunningContainer", "Subject"]
+__all__ = ["Entry", "LayerFile", "ProbeBuild", "RunOptions", "RunningContainer", "Subject"]
 
 # A compiled module's name ends in its interpreter's tag: os.cpython-315.pyc.
 CACHE_TAG = re.compile(r"/__pycache__/[^/]+\.(cpython-\d+)\.pyc$")
@@ -191,6 +199,15 @@ class Subject:
             self.sizes[image_id] = uncompressed_size(self.client, image_id)
         return self.sizes[image_id]
 
+    def image_digests(self, ref: str) -> tuple[str, tuple[str, ...]]:
+        """`ref`'s image id (its config's digest on the classic store) and its layers' diff ids."""
+        attrs = self.client.images.get(ref).attrs
+        return attrs["Id"], tuple((attrs.get("RootFS") or {}).get("Layers") or ())
+
+    def layer_files(self, ref: str) -> list[dict[str, LayerFile]]:
+        """Each of `ref`'s layers, bottom first: path -> what the layer's tar says of it."""
+        return layer_files(self.client, ref)
+
     def find_in_image(self, ref: str, needle: bytes) -> list[str]:
         """Every place in `ref`'s layers (file by file), config and manifests holding `needle`."""
         return find_in_layers(self.client, ref, needle)
@@ -202,6 +219,10 @@ class Subject:
         """A throw-away copy of the build context, for probe builds that change it."""
         with app_copy(self.target.app.path) as copy:
             yield copy
+
+    def context_files(self) -> list[str]:
+        """The build context's files the .dockerignore lets through (relative paths)."""
+        return context_files(self.plan())
 
     def probe_build(
         self,
@@ -222,8 +243,12 @@ class Subject:
         *,
         secrets: Mapping[str, Path] | None = None,
         build_args: Mapping[str, str] | None = None,
+        no_cache: bool = False,
     ) -> Iterator[tuple[ProbeBuild, str]]:
-        """The probe build loaded as a unique image, (build, tag); the image is removed after."""
+        """The probe build loaded as a unique image, (build, tag); the image is removed after.
+
+        `no_cache`: every step runs afresh (`--no-cache`), the builder's cache untouched.
+        """
         tag = f"shipshape/probe:{self.plan().digest[:12]}-{token_hex(6)}"
         probe = probe_build(
             self.plan(),
@@ -232,6 +257,7 @@ class Subject:
             tag=tag,
             secrets=secrets,
             build_args=build_args,
+            no_cache=no_cache,
         )
         try:
             yield probe, tag
