@@ -370,6 +370,27 @@ def layer_files(client: docker.DockerClient, image: str) -> list[dict[str, Layer
     return [saved.tars[name] for name in order]
 
 
+def config_digest(client: docker.DockerClient, image: str) -> str:
+    """The digest of `image`'s config blob, as its saved manifest names it.
+
+    The same on either store: the classic store's image id is this digest,
+    the containerd store's is that of a manifest or index (which may hold a
+    provenance attestation with the build's start time).
+    """
+    saved = _read_saved(client, image, lambda tar: None)
+    images = _as_list(saved.docs.get("manifest.json"))
+    if images and images[0].get("Config"):  # "blobs/sha256/<hex>", or "<hex>.json" (legacy)
+        return "sha256:" + str(images[0]["Config"]).rsplit("/", 1)[-1].removesuffix(".json")
+    pending = list((saved.docs.get("index.json") or {}).get("manifests") or [])
+    while pending:  # an OCI layout only: index -> (nested index ->) the image's manifest
+        manifest = saved.docs.get(_blob_name(pending.pop(0).get("digest", "")))
+        if isinstance(manifest, dict):
+            if (manifest.get("config") or {}).get("digest"):
+                return str(manifest["config"]["digest"])
+            pending += manifest.get("manifests") or []
+    raise PropertyFailed(f"`docker save {image}` names no image config")
+
+
 def uncompressed_size(client: docker.DockerClient, image: str) -> int:
     """The image's size: its layers' uncompressed content, each distinct layer once.
 

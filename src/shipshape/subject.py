@@ -39,6 +39,7 @@ from shipshape.errors import NotChecked
 from shipshape.filesystem import (
     Entry,
     LayerFile,
+    config_digest,
     find_in_layers,
     image_entries,
     layer_files,
@@ -200,9 +201,9 @@ class Subject:
         return self.sizes[image_id]
 
     def image_digests(self, ref: str) -> tuple[str, tuple[str, ...]]:
-        """`ref`'s image id (its config's digest on the classic store) and its layers' diff ids."""
-        attrs = self.client.images.get(ref).attrs
-        return attrs["Id"], tuple((attrs.get("RootFS") or {}).get("Layers") or ())
+        """`ref`'s config digest (from `docker save`, on either store) and its layers' diff ids."""
+        layers = (self.client.images.get(ref).attrs.get("RootFS") or {}).get("Layers") or ()
+        return config_digest(self.client, ref), tuple(layers)
 
     def layer_files(self, ref: str) -> list[dict[str, LayerFile]]:
         """Each of `ref`'s layers, bottom first: path -> what the layer's tar says of it."""

@@ -4,16 +4,25 @@ SOURCE_DATE_EPOCH from git: the parts that need no Docker engine."""
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from shipshape.filesystem import Entry, LayerFile, layer_files
+from shipshape.filesystem import Entry, LayerFile, config_digest, layer_files
 from shipshape.properties import env, reproducible
 from shipshape.vcs import UNCOMMITTED, vcs_facts
-from tests.unit.test_layers import FakeClient, legacy_save
+from tests.unit.test_layers import (
+    OCI_TAR,
+    FakeClient,
+    archive_of,
+    config_of,
+    digest,
+    legacy_save,
+    oci_save,
+)
 
 
 def layer(files: dict[str, tuple[bytes, float]]) -> bytes:
@@ -122,3 +131,13 @@ def test_source_date_epoch_is_the_app_folders_last_commit(tmp_path: Path) -> Non
     facts = vcs_facts(tmp_path / "app")
     assert facts["SOURCE_DATE_EPOCH"] == "1795505079"
     assert facts["BUILD_DATE"] == when
+
+
+def test_config_digest_from_either_layout() -> None:
+    config = config_of(["PATH=/app/.venv/bin"])
+    oci = oci_save([(layer({}), OCI_TAR)], config)
+    assert config_digest(FakeClient(oci), "app:1") == digest(config)  # type: ignore[arg-type]
+    name = "blobs/sha256/" + digest(config).removeprefix("sha256:")
+    manifest = [{"Config": name, "RepoTags": ["app:1"], "Layers": []}]
+    classic = archive_of([(name, config), ("manifest.json", json.dumps(manifest).encode())])
+    assert config_digest(FakeClient(classic), "app:1") == digest(config)  # type: ignore[arg-type]

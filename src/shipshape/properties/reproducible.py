@@ -6,10 +6,12 @@ it is, never pruned), each time on its own copy of the build context, and
 the second copy's files get other modification times, as two clones of the
 same commit have. Both builds take the harness's build args, among them
 SOURCE_DATE_EPOCH (the app folder's last commit time). The two images must
-have the same image id (on the classic store, the digest of the config,
-which lists every layer's diff id) and the same layer diff ids; where a
-layer differs, the first files that differ are named, from the layers'
-tars: content, time, mode or owner.
+have the same config digest (the config lists every layer's diff id, the
+dates and the run settings; on the classic store it is the image id, on the
+containerd store the image id is a manifest's, which a provenance
+attestation with the build's start time may change) and the same layer
+diff ids; where a layer differs, the first files that differ are named,
+from the layers' tars: content, time, mode or owner.
 
 The engine's exporter is not asked to rewrite timestamps
 (`rewrite-timestamp=true`): Docker 26.1's docker driver on the classic
@@ -123,7 +125,7 @@ def check(subject: Subject, params: Params) -> str | Measured:
             if id_a == id_b and layers_a == layers_b:
                 seconds = build_a.seconds + build_b.seconds
                 return Measured(
-                    f"same image {id_a[:19]} twice ({len(layers_a)} layers), "
+                    f"same config {id_a[:19]} and layers twice ({len(layers_a)} layers), "
                     f"uncached builds {build_a.seconds:.0f}s + {build_b.seconds:.0f}s",
                     {"builds_s": seconds},
                 )
@@ -138,7 +140,7 @@ def check(subject: Subject, params: Params) -> str | Measured:
         lines = ["the layers are the same: the config differs (a date, label or env)"]
     raise PropertyFailed(
         f"reproducible: two uncached builds of the same commit gave different images "
-        f"({id_a[:19]} vs {id_b[:19]}):\n  " + "\n  ".join(lines)
+        f"(config {id_a[:19]} vs {id_b[:19]}):\n  " + "\n  ".join(lines)
     )
 
 
