@@ -119,6 +119,11 @@ def _context_files(context: Path, ignore_text: str | None) -> list[str]:
     return sorted(exclude_paths(str(context), patterns))
 
 
+def context_files(plan: BuildPlan) -> list[str]:
+    """The context's files (relative paths) that the plan's .dockerignore lets through."""
+    return _context_files(plan.target.app.path, plan.dockerignore_text)
+
+
 def _image_id(client: docker.DockerClient, ref: str) -> str:
     try:
         return client.images.get(ref).id
@@ -174,12 +179,19 @@ def buildx_command(
     *,
     context: Path | None = None,
     output: str | None = None,
+    no_cache: bool = False,
 ) -> list[str]:
-    """The buildx command for `plan`: loads the tagged image unless `output` says otherwise."""
+    """The buildx command for `plan`: loads the tagged image unless `output` says otherwise.
+
+    `no_cache`: no step is taken from the builder's cache (`--no-cache`),
+    which is left as it is for every other build; RUN cache mounts stay.
+    """
     target = plan.target
     command = ["docker", "buildx", "build"]
     if options.builder:
         command += ["--builder", options.builder]
+    if no_cache:
+        command.append("--no-cache")
     command += ["--progress=plain", "--platform", target.platform, "-f", str(staged_dockerfile)]
     command += [f"--output=type={output}"] if output else ["--load", "-t", plan.tag]
     command += ["--label", f"shipshape.variant={target.variant.name}"]
@@ -343,6 +355,7 @@ def probe_build(
     tag: str | None = None,
     secrets: Mapping[str, Path] | None = None,
     build_args: Mapping[str, str] | None = None,
+    no_cache: bool = False,
 ) -> ProbeBuild:
     """Build `plan`'s Dockerfile on another context; load it as `tag` or keep only the cache."""
     probe_options = BuildOptions(
@@ -357,7 +370,12 @@ def probe_build(
     )
     staged = stage_dockerfile(plan, options.cache_dir)
     command = buildx_command(
-        probe_plan, probe_options, staged, context=context, output=None if tag else "cacheonly"
+        probe_plan,
+        probe_options,
+        staged,
+        context=context,
+        output=None if tag else "cacheonly",
+        no_cache=no_cache,
     )
     if tag:
         command[command.index(plan.tag)] = tag

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import gzip
+import hashlib
 import io
 import itertools
 import json
@@ -311,6 +312,83 @@ def find_in_layers(client: docker.DockerClient, image: str, needle: bytes) -> li
         elif name in saved.raw_hits:
             found.append(name)
     return found
+
+
+@dataclass(frozen=True)
+class LayerFile:
+    """One member of a layer's tar, as far as it decides the layer's digest."""
+
+    kind: str  # "file" | "dir" | "link" | "whiteout"...
+    mode: int
+    owner: str  # "uid:gid"
+    mtime: float
+    size: int
+    content: str  # a file's sha256, a link's target, "" otherwise
+
+
+def _member_kind(member: tarfile.TarInfo) -> str:
+    if member.name.rsplit("/", 1)[-1].startswith(".wh."):
+        return "whiteout"
+    if member.islnk():
+        return "hardlink"
+    return _kind(member)
+
+
+def _layer_listing(tar: tarfile.TarFile) -> dict[str, LayerFile]:
+    listing: dict[str, LayerFile] = {}
+    for member in tar:
+        content = member.linkname
+        handle = tar.extractfile(member) if member.isreg() else None
+        if handle is not None:
+            digest = hashlib.sha256()
+            for chunk in _chunks_of(handle):
+                digest.update(chunk)
+            content = digest.hexdigest()
+        listing[member.name.removeprefix("./")] = LayerFile(
+            kind=_member_kind(member),
+            mode=member.mode,
+            owner=f"{member.uid}:{member.gid}",
+            mtime=member.mtime,
+            size=member.size,
+            content=content,
+        )
+    return listing
+
+
+def layer_files(client: docker.DockerClient, image: str) -> list[dict[str, LayerFile]]:
+    """Each layer of `image`, bottom first, as path -> LayerFile (contents hashed, not kept).
+
+    What tells two builds' layers apart when their digests differ: the
+    files whose content, time, mode or owner changed.
+    """
+    saved = _read_saved(client, image, _layer_listing)
+    layers = saved.readable_layers()
+    # manifest.json lists a layer at every position it holds (an empty layer
+    # may come twice), as RootFS.Layers does; the dict of layers keeps it once.
+    images = _as_list(saved.docs.get("manifest.json"))
+    order = list(images[0].get("Layers") or []) if images else list(layers)
+    return [saved.tars[name] for name in order]
+
+
+def config_digest(client: docker.DockerClient, image: str) -> str:
+    """The digest of `image`'s config blob, as its saved manifest names it.
+
+    The same on either store: the classic store's image id is this digest,
+    the containerd store's is that of a manifest or index (which may hold a
+    provenance attestation with the build's start time).
+    """
+    saved = _read_saved(client, image, lambda tar: None)
+    images = _as_list(saved.docs.get("manifest.json"))
+    if images and images[0].get("Config"):  # "blobs/sha256/<hex>", or "<hex>.json" (legacy)
+        return "sha256:" + str(images[0]["Config"]).rsplit("/", 1)[-1].removesuffix(".json")
+    pending = list((saved.docs.get("index.json") or {}).get("manifests") or [])
+    while pending:  # an OCI layout only: index -> (nested index ->) the image's manifest
+        manifest = saved.docs.get(_blob_name(pending.pop(0).get("digest", "")))
+        if isinstance(manifest, dict):
+            if (manifest.get("config") or {}).get("digest"):
+                return str(manifest["config"]["digest"])
+            pending += manifest.get("manifests") or []
+    raise PropertyFailed(f"`docker save {image}` names no image config")
 
 
 def uncompressed_size(client: docker.DockerClient, image: str) -> int:

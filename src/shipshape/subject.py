@@ -32,6 +32,7 @@ from shipshape.build import (
     ProbeBuild,
     app_copy,
     build_image,
+    context_files,
     image_exists,
     plan_build,
     probe_build,
@@ -40,7 +41,15 @@ from shipshape.compose import ComposeStack, new_password, project_name, running_
 from shipshape.composefile import ComposeParams
 from shipshape.engine import RunIdentity, is_local, uses_containerd_store
 from shipshape.errors import NotChecked
-from shipshape.filesystem import Entry, find_in_layers, image_entries, uncompressed_size
+from shipshape.filesystem import (
+    Entry,
+    LayerFile,
+    config_digest,
+    find_in_layers,
+    image_entries,
+    layer_files,
+    uncompressed_size,
+)
 from shipshape.infer import Inference, infer
 from shipshape.manifest import App, Target, TargetId
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
@@ -55,6 +64,7 @@ __all__ = [
     "BuiltImage",
     "ComposeStack",
     "Entry",
+    "LayerFile",
     "ProbeBuild",
     "RunOptions",
     "RunningContainer",
@@ -231,6 +241,15 @@ class Subject:
                 self.sizes[image.id] = int(image.attrs["Size"])
         return self.sizes[image.id]
 
+    def image_digests(self, ref: str) -> tuple[str, tuple[str, ...]]:
+        """`ref`'s config digest (from `docker save`, on either store) and its layers' diff ids."""
+        layers = (self.client.images.get(ref).attrs.get("RootFS") or {}).get("Layers") or ()
+        return config_digest(self.client, ref), tuple(layers)
+
+    def layer_files(self, ref: str) -> list[dict[str, LayerFile]]:
+        """Each of `ref`'s layers, bottom first: path -> what the layer's tar says of it."""
+        return layer_files(self.client, ref)
+
     def find_in_image(self, ref: str, needle: bytes) -> list[str]:
         """Every place in `ref`'s layers (file by file), config and manifests holding `needle`."""
         return find_in_layers(self.client, ref, needle)
@@ -242,6 +261,10 @@ class Subject:
         """A throw-away copy of the build context, for probe builds that change it."""
         with app_copy(self.target.app.path) as copy:
             yield copy
+
+    def context_files(self) -> list[str]:
+        """The build context's files the .dockerignore lets through (relative paths)."""
+        return context_files(self.plan())
 
     def probe_build(
         self,
@@ -262,8 +285,12 @@ class Subject:
         *,
         secrets: Mapping[str, Path] | None = None,
         build_args: Mapping[str, str] | None = None,
+        no_cache: bool = False,
     ) -> Iterator[tuple[ProbeBuild, str]]:
-        """The probe build loaded as a unique image, (build, tag); the image is removed after."""
+        """The probe build loaded as a unique image, (build, tag); the image is removed after.
+
+        `no_cache`: every step runs afresh (`--no-cache`), the builder's cache untouched.
+        """
         tag = f"shipshape/probe:{self.plan().digest[:12]}-{token_hex(6)}"
         probe = probe_build(
             self.plan(),
@@ -272,6 +299,7 @@ class Subject:
             tag=tag,
             secrets=secrets,
             build_args=build_args,
+            no_cache=no_cache,
         )
         try:
             yield probe, tag

@@ -194,8 +194,9 @@ def test_a_pin_the_bot_cannot_see_fails(old: str, new: str, pin: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("COPY --from=builder /app /app", "COPY --from=docker.io/library/busybox:1.37 /x /x\n"
-         "COPY --from=builder /app /app"),
+        ("COPY --from=builder /app/.venv /app/.venv",
+         "COPY --from=docker.io/library/busybox:1.37 /x /x\n"
+         "COPY --from=builder /app/.venv /app/.venv"),
         ("FROM ${PYTHON_BASE} AS runtime", "FROM python:3.15-slim AS runtime"),
         ("ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9",
          f"ARG UV_IMAGE=ghcr.io/astral-sh/uv:0.13.9@{DIGEST}"),

@@ -5,6 +5,11 @@ planted everywhere a leak comes from: `.env`, `.git/`, `tests/`, a host
 `.venv/`, `__pycache__/`, a BuildKit secret, and CI-style build args. Every
 layer (file by file), the config and `docker history` are then searched for
 the canary. ENV names and values are checked for secret look-alikes.
+
+`unignored` plants it too in context files that the .dockerignore lets
+through (a `secret.pem`, a `.netrc` at the context root): a template that
+copies only what it built (the venv) keeps them out all the same, one that
+copies the whole context does not.
 """
 
 import re
@@ -39,6 +44,9 @@ class Params:
         # looks like bytecode its interpreter would load.
         "app/__pycache__/canary.{tag}.pyc",
     )
+    # Context files the .dockerignore does NOT exclude, which must not reach
+    # the image either (empty: the template is not promised to keep them out).
+    unignored: tuple[str, ...] = ()
     secret_env_name: str = r"(?i)(TOKEN|SECRET|PASSW(OR)?D|API_?KEY|PRIVATE_?KEY|CREDENTIAL)"
 
 
@@ -53,7 +61,7 @@ def secret_like_env(env: list[str], name_pattern: str) -> list[str]:
 
 def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
     with subject.context_copy() as app, tempfile.TemporaryDirectory() as tmp:
-        for planted in params.planted:
+        for planted in (*params.planted, *params.unignored):
             relative = planted.format(tag=subject.python_tag())
             (app / relative).parent.mkdir(parents=True, exist_ok=True)
             (app / relative).write_text(f"CANARY={canary}\n")
@@ -90,7 +98,7 @@ def check(subject: Subject, params: Params) -> str:
             f"no-leaks: the canary planted in the build context, secret and build args "
             f"reached the image in {len(found)} place(s):\n  {shown}"
         )
-    places = len(params.planted) + 1 + len(params.canary_build_args)
+    places = len(params.planted) + len(params.unignored) + 1 + len(params.canary_build_args)
     return f"canary in none of {places} places"
 
 
