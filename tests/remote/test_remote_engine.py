@@ -34,6 +34,9 @@ REMOTE_MUTANTS = (
     "uid-1001",  # user: /proc of a container on the remote host
 )
 PRODUCTION = {"variant": "fastapi", "app": "minimal", "fails": {}}
+# The shell-less template: the engine-host probe runs its image's own Python.
+SHELL_LESS = {"variant": "minimal", "app": "minimal", "fails": {}}
+CLEAN = {"production": PRODUCTION, "shell-less": SHELL_LESS}
 LOCAL_ENGINE = "unix:///var/run/docker.sock"
 
 
@@ -43,9 +46,9 @@ def test_the_engine_is_remote() -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("name", ["production", *REMOTE_MUTANTS])
+@pytest.mark.parametrize("name", [*CLEAN, *REMOTE_MUTANTS])
 def test_same_verdicts_on_the_remote_engine(name: str, harness, tmp_path: Path) -> None:
-    spec = PRODUCTION if name == "production" else MUTANTS[name]
+    spec = CLEAN.get(name) or MUTANTS[name]
     run = harness.run(write_one_target_manifest(REPO, name, spec, tmp_path))
     assert_caught(name, run, spec["fails"])
 
