@@ -14,3 +14,9 @@ def ending(output: str, limit: int = 400) -> str:
     if not text:
         return "no output"
     return text if len(text) <= limit else "..." + text[-limit:]
+
+
+def listing(items: list[str], limit: int = 15) -> str:
+    """Items one per indented line for a failure message, the first `limit` of them."""
+    more = f"\n  ... and {len(items) - limit} more" if len(items) > limit else ""
+    return "\n  " + "\n  ".join(items[:limit]) + more

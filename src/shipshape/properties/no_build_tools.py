@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.subject import Entry, Subject
+from shipshape.text import listing
 
 BIN_DIRS = ("bin", "sbin", "usr/bin", "usr/sbin", "usr/local/bin", "usr/local/sbin")
 
@@ -71,11 +72,9 @@ def check(subject: Subject, params: Params) -> str:
     entries = subject.files()
     found = findings(entries, params)
     if found:
-        more = f"\n  ... and {len(found) - 15} more" if len(found) > 15 else ""
         raise PropertyFailed(
-            f"no-build-tools: {len(found)} build tool/cache path(s) in the runtime image:\n  "
-            + "\n  ".join(found[:15])
-            + more
+            f"no-build-tools: {len(found)} build tool/cache path(s) in the runtime image:"
+            + listing(found)
         )
     return f"{len(entries)} paths clean"
 

@@ -14,6 +14,7 @@ from shipshape.errors import PropertyFailed
 from shipshape.properties.base import Property
 from shipshape.properties.no_build_tools import BIN_DIRS
 from shipshape.subject import Entry, Subject
+from shipshape.text import listing
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,9 @@ def check(subject: Subject, params: Params) -> str:
     entries = subject.files()
     found = findings(entries, params)
     if found:
-        more = f"\n  ... and {len(found) - 15} more" if len(found) > 15 else ""
         raise PropertyFailed(
-            f"no-package-manager: {len(found)} package manager path(s) in the image:\n  "
-            + "\n  ".join(found[:15])
-            + more
+            f"no-package-manager: {len(found)} package manager path(s) in the image:"
+            + listing(found)
         )
     return f"none in {len(entries)} paths"
 
