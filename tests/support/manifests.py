@@ -22,6 +22,8 @@ from shipshape.vcs import vcs_facts
 K8S_PARAMS = ("lint", "hardened", "k8s-consistent", "k8s-drain-safe")
 # Properties that read the Deployment where their variant has them (stack's).
 K8S_VARIANT_PARAMS = ("k8s-outage-safe",)
+# compose-first-boot's boots on a mutant that is not about first boot.
+MUTANT_FIRST_BOOTS = 2
 # The compose-* properties and the manifest parameter naming each file they read.
 COMPOSE_FILES = {
     "docker-compose.yml": "compose_file",
@@ -92,6 +94,12 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
     for compose_name in COMPOSE_FILES if compose_replace else ():
         replacements = compose_replace.get(compose_name, [])
         write_mutant_compose(repo, compose_name, replacements, folder, properties)
+    # Ten boots in a row prove the shipped stack's first boot. A mutant that
+    # is not about first boot needs it to pass, not ten times: two boots keep
+    # the whole check (fresh volume, migrations, healthy) at a fifth of the cost.
+    first_boot = properties.get("compose-first-boot")
+    if first_boot is not None and "compose-first-boot" not in spec.get("fails", {}):
+        properties["compose-first-boot"] = {**first_boot, "boots": MUTANT_FIRST_BOOTS}
     # A mutant may tune or drop (null) some properties of its variant, e.g.
     # keep only the one a race-prone mutant is for: the others would fail
     # only sometimes, and a mutant's verdicts must be exactly its `fails`.
