@@ -80,13 +80,20 @@ def shared_run(
     return HarnessRun.from_json(json.loads(result.read_text()))
 
 
+# Every test of the shared run waits for that one child run: on one xdist
+# worker (--dist loadgroup), so the other goes on with the rest of the suite.
+SHARED_RUN_GROUP = pytest.mark.xdist_group("mutants-shared-run")
+
+
 @pytest.mark.engine
+@SHARED_RUN_GROUP
 @pytest.mark.parametrize("name", sorted(SHARED))
 def test_mutant_is_caught(name: str, shared_run) -> None:
     assert_caught(name, shared_run.of_variant(name), SHARED[name]["fails"], check_exit=False)
 
 
 @pytest.mark.engine
+@SHARED_RUN_GROUP
 def test_the_shared_run_exits_1_and_leaves_nothing(shared_run) -> None:
     assert shared_run.exit_code == 1, shared_run.output[-2000:]
     assert not shared_run.left_behind, f"the run left these behind: {shared_run.left_behind}"
