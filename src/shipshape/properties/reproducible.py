@@ -136,7 +136,7 @@ def check(subject: Subject, params: Params) -> str | Measured:
     if not lines:
         lines = ["the layers are the same: the config differs (a date, label or env)"]
     raise PropertyFailed(
-        f"reproducible: an uncached rebuild of the same commit gave another image "
+        f"reproducible: an uncached rebuild of the same commit gave different images "
         f"(config {id_a[:19]} vs {id_b[:19]}):\n  " + "\n  ".join(lines)
     )
 
