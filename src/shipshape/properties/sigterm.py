@@ -19,7 +19,9 @@ from shipshape.properties.base import Measured, Property
 from shipshape.subject import RunningContainer, Subject
 
 # The in-flight request must have reached the app before SIGTERM is sent.
-INFLIGHT_HEAD_START_S = 0.5
+# (1.2 s: from a remote engine host the request starts in a probe container, seen
+# to need more than 0.5 s under load; the slow route still runs 0.8 s past SIGTERM.)
+INFLIGHT_HEAD_START_S = 1.2
 # A stop is judged this long past its budget before the container is killed.
 GRACE_AFTER_BUDGET_S = 1.0
 CLEAN_EXITS = {0: "exit 0", 143: "ended by the SIGTERM it was sent (128+15)"}
