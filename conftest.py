@@ -7,11 +7,14 @@ only helps the tests that run the harness on generated manifests (mutants).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from shipshape.runstate import bases_path
+from shipshape.runstate import bases_path, cache_dir
+from shipshape.verdicts import VerdictStore
+from tests.support import reuse
 from tests.support.harness import Harness
 
 # pytester runs the plugin in-process on generated manifests (tests/unit).
@@ -29,3 +32,54 @@ def repo() -> Path:
 @pytest.fixture(scope="session")
 def harness(pytestconfig: pytest.Config) -> Harness:
     return Harness(bases=bases_path(pytestconfig))
+
+
+# ----------------------------------------------- engine tests, reused when unchanged
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "reuse_inputs(inputs): files this engine test provably does not read"
+    )
+
+
+def _outcomes(config: pytest.Config) -> VerdictStore:
+    return VerdictStore(cache_dir(config.getoption("--shipshape-cache-dir")) / "test-outcomes")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    fresh = bool(config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH"))
+    reuse.mark_reusable(items, _outcomes(config), fresh, bases_path(config))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    if not reuse.is_reused(pyfuncitem):
+        return None
+    pyfuncitem.user_properties.append(("reused", pyfuncitem.stash[reuse.REUSED]))
+    return True  # its body is not run: it passed on exactly these inputs
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    storable = reuse.KEY in item.stash and not reuse.is_reused(item)
+    if report.when == "call" and report.passed and storable:
+        _outcomes(item.config).put(item.stash[reuse.KEY], "passed", {"s": report.duration})
+
+
+def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+    times = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for name, value in getattr(report, "user_properties", [])
+        if name == "reused"
+    ]
+    if times:
+        when = min(times) if min(times) == max(times) else f"{min(times)} to {max(times)}"
+        terminalreporter.write_line(
+            f"shipshape: {len(times)} engine test(s) reused, not run: they passed on exactly "
+            f"these inputs ({when}); --shipshape-fresh runs them"
+        )

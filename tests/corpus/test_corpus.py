@@ -20,6 +20,7 @@ from shipshape.errors import ConfigError
 from shipshape.infer import infer, manifest_text
 from shipshape.manifest import load_manifest
 from shipshape.properties import PARAMS
+from tests.support.reuse import reuse_inputs
 
 HERE = Path(__file__).resolve().parent
 CASES = sorted(p.parent.name for p in HERE.glob("*/expected.yaml"))
@@ -29,12 +30,23 @@ def expected(case: str) -> dict[str, Any]:
     return yaml.safe_load((HERE / case / "expected.yaml").read_text())
 
 
+def corpus_param(case: str) -> Any:
+    """A case's test, reused while its own folder and the harness are unchanged.
+
+    Zero-config verify of a case reads none of the templates, sample apps,
+    shipshape.yaml, mutants or other cases.
+    """
+    others = [f"tests/corpus/{other}/*" for other in CASES if other != case]
+    drop = ("dockerfiles/Dockerfile.*", "sample_apps/*", "shipshape.yaml", "tests/mutants/*")
+    return pytest.param(case, marks=reuse_inputs(*drop, *others), id=case)
+
+
 def test_the_corpus_is_there() -> None:
     assert len(CASES) >= 15, f"only {len(CASES)} corpus cases have an expected.yaml"
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [corpus_param(case) for case in CASES])
 def test_zero_config_verdicts(case: str, harness, tmp_path: Path) -> None:
     spec = expected(case)
     run = harness.verify(HERE / case, tmp_path / "report.json")

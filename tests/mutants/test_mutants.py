@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +25,57 @@ from filelock import FileLock
 
 from tests.support.harness import HarnessRun
 from tests.support.manifests import write_many_mutants_manifest, write_one_target_manifest
+from tests.support.reuse import is_reused, reuse_inputs
 from tests.support.verdicts import assert_caught
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
 MUTANTS: dict[str, dict[str, Any]] = yaml.safe_load((HERE / "mutants.yaml").read_text())
 SHARED = {name: spec for name, spec in MUTANTS.items() if "options" not in spec}
 # All mutants at once: every build, probe build and container of 40 targets.
 SHARED_RUN_TIMEOUT_S = 3600
 
 
+def templates_read_by(spec: dict[str, Any]) -> set[str]:
+    """The template files a mutant's child run reads: its variant's, and its stack's."""
+    variant = yaml.safe_load((REPO / "shipshape.yaml").read_text())["variants"][spec["variant"]]
+    read = {Path(variant["dockerfile"]).name}
+    properties = (variant.get("properties") or {}).values()
+    if any(isinstance(params, dict) and "compose_file" in params for params in properties):
+        for compose in (REPO / "dockerfiles").glob("docker-compose*.yml"):
+            read |= set(re.findall(r"Dockerfile\.[\w-]+", compose.read_text()))
+    return read
+
+
+def mutant_param(name: str) -> Any:
+    """A mutant's test, reused while its own entry, template and the rest are unchanged.
+
+    It reads no other template and no other mutant's entry, so a change to
+    one template re-runs that template's mutants only.
+    """
+    spec = MUTANTS[name]
+    others = [
+        f"dockerfiles/{path.name}"
+        for path in sorted((REPO / "dockerfiles").glob("Dockerfile.*"))
+        if path.name not in templates_read_by(spec)
+    ]
+    drop = ("tests/mutants/mutants.yaml", "tests/corpus/*", *others)
+    return pytest.param(name, marks=reuse_inputs(*drop, mutant=yaml.safe_dump(spec)), id=name)
+
+
 def selected_mutants(session: pytest.Session) -> dict[str, dict[str, Any]]:
-    """The shared mutants whose tests this session runs (`-k` narrows the child run too)."""
-    names = {
-        item.callspec.params["name"]
+    """The shared mutants this session runs (`-k` narrows the child run too).
+
+    A reused mutant's test does not need the run; when every selected one is
+    reused, the run is still made (the shared run's own test needs it).
+    """
+    items = [
+        item
         for item in session.items
         if getattr(item, "originalname", None) == "test_mutant_is_caught"
-    }
-    return {name: SHARED[name] for name in sorted(names)}
+    ]
+    to_run = [item for item in items if not is_reused(item)] or items
+    return {name: SHARED[name] for name in sorted(i.callspec.params["name"] for i in to_run)}
 
 
 def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -87,7 +122,7 @@ SHARED_RUN_GROUP = pytest.mark.xdist_group("mutants-shared-run")
 
 @pytest.mark.engine
 @SHARED_RUN_GROUP
-@pytest.mark.parametrize("name", sorted(SHARED))
+@pytest.mark.parametrize("name", [mutant_param(name) for name in sorted(SHARED)])
 def test_mutant_is_caught(name: str, shared_run) -> None:
     assert_caught(name, shared_run.of_variant(name), SHARED[name]["fails"], check_exit=False)
 
@@ -100,7 +135,9 @@ def test_the_shared_run_exits_1_and_leaves_nothing(shared_run) -> None:
 
 
 @pytest.mark.engine
-@pytest.mark.parametrize("name", sorted(set(MUTANTS) - set(SHARED)))
+@pytest.mark.parametrize(
+    "name", [mutant_param(name) for name in sorted(set(MUTANTS) - set(SHARED))]
+)
 def test_mutant_with_options_is_caught(name: str, repo: Path, harness, tmp_path: Path) -> None:
     spec = MUTANTS[name]
     # Opt-in properties (e.g. sbom) are asked for as a user would: by option.
