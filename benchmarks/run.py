@@ -3,8 +3,9 @@
     uv run python benchmarks/run.py          # warm figures, per-variant table, CST comparison
     uv run python benchmarks/run.py --cold   # also cold builds and -n 2 vs -n 0
                                              # (--cold empties BuildKit's cache: minutes)
-    uv run python benchmarks/run.py --suite  # also the README's whole test command: fresh,
+    uv run python benchmarks/run.py --suite  # also the README's whole test command with
                                              # nothing changed, and after one template edit
+                                             # (--suite-fresh: fresh too: most of an hour)
 
 Each figure says how it was measured. Nothing here asserts a speed: a noisy
 machine changes the numbers, not the verdict of any test.
@@ -20,7 +21,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 from shipshape import engine
 from shipshape.bases import load_bases
@@ -64,20 +67,48 @@ def pytest_run(*args: str) -> tuple[float, list[Record]]:
         return wall, read_json(report) if report.exists() else []
 
 
-def suite_run(*args: str) -> tuple[float, list[Record], int]:
-    """Wall seconds, records and exit code of the README's test command (`pytest -n 2`).
+@dataclass(frozen=True)
+class SuiteRun:
+    """One run of the README's test command (`pytest -n 2`)."""
 
-    The records are the property matrix's (shipshape.yaml): the mutants'
-    and the corpus's own child runs report through their tests' outcomes.
-    """
+    wall_s: float
+    exit_code: int
+    # The property matrix's records (shipshape.yaml).
+    records: list[Record]
+    # shipshape's own engine tests (mutants, corpus, acceptance): run, and reused.
+    engine_tests_run: list[str]
+    engine_tests_reused: int
+
+
+ENGINE_TEST_FOLDERS = ("tests.mutants", "tests.corpus", "tests.acceptance")
+
+
+def engine_tests(junit: Path) -> tuple[list[str], int]:
+    """The engine tests a run ran (names), and how many it reused, from its JUnit report."""
+    ran, reused = [], 0
+    for case in ElementTree.parse(junit).iter("testcase"):
+        if not case.get("classname", "").startswith(ENGINE_TEST_FOLDERS):
+            continue
+        names = {prop.get("name") for prop in case.iter("property")}
+        if "reused" in names:
+            reused += 1
+        else:
+            ran.append(f"{case.get('classname')}::{case.get('name')}")
+    return ran, reused
+
+
+def suite_run(*args: str) -> SuiteRun:
+    """The README's test command, timed, with its matrix records and engine tests."""
     with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "report.json"
+        report, junit = Path(tmp) / "report.json", Path(tmp) / "junit.xml"
         command = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"]
-        command += ["--shipshape-json", str(report), *args]
+        command += ["--shipshape-json", str(report), "--junitxml", str(junit), *args]
         started = time.monotonic()
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
         wall = time.monotonic() - started
-        return wall, read_json(report) if report.exists() else [], done.returncode
+        records = read_json(report) if report.exists() else []
+        ran, reused = engine_tests(junit) if junit.exists() else ([], 0)
+        return SuiteRun(wall, done.returncode, records, ran, reused)
 
 
 # The template the "one template changed" figure edits (a comment appended,
@@ -93,35 +124,41 @@ BEFORE_AND_TARGET = {
 }
 
 
-def suite_figures() -> tuple[str, dict[str, object]]:
-    """The README's test command fresh, with nothing changed, and after one template edit."""
-    suite_run()  # fills the store and builds every image: the runs below are warm
-    fresh_s, _, fresh_exit = suite_run("--shipshape-fresh")
-    reused_s, reused, reused_exit = suite_run()
+def suite_figures(fresh: bool) -> tuple[str, dict[str, object]]:
+    """The README's test command with nothing changed and after one template edit; fresh too.
+
+    `fresh`: also `--shipshape-fresh` (every verdict and engine test afresh:
+    the better part of an hour on a build machine).
+    """
+    suite_run()  # fills the stores and builds every image: the runs below are warm
+    runs = {"fresh": suite_run("--shipshape-fresh")} if fresh else {}
+    runs["reused"] = suite_run()
     original = EDITED_TEMPLATE.read_text()
     try:
         EDITED_TEMPLATE.write_text(original + "\n# benchmark: a one-line change\n")
-        edited_s, edited, edited_exit = suite_run()
+        runs["one_template"] = suite_run()
     finally:
         EDITED_TEMPLATE.write_text(original)
-    rechecked = sorted({r.target_id for r in edited if not r.reused})
-    figures = {
-        "suite_fresh_s": fresh_s,
-        "suite_reused_s": reused_s,
-        "suite_one_template_s": edited_s,
-        "suite_one_template_rechecked": rechecked,
-        "suite_exit_codes": [fresh_exit, reused_exit, edited_exit],
-    }
-    text = "\n".join(
-        [
-            f"fresh (--shipshape-fresh):  {fresh_s:6.1f}s (exit {fresh_exit})",
-            f"nothing changed:            {reused_s:6.1f}s (exit {reused_exit}; "
-            f"{sum(r.reused for r in reused)} of {len(reused)} matrix verdicts reused)",
-            f"{EDITED_TEMPLATE.name} edited: {edited_s:6.1f}s (exit {edited_exit}); "
-            f"matrix targets re-checked: {', '.join(rechecked) or 'none'}",
-        ]
+    edited = runs["one_template"]
+    rechecked = sorted({r.target_id for r in edited.records if not r.reused})
+    figures: dict[str, object] = {f"suite_{name}_s": run.wall_s for name, run in runs.items()}
+    figures["suite_exit_codes"] = {name: run.exit_code for name, run in runs.items()}
+    figures["suite_one_template_rechecked"] = rechecked
+    figures["suite_one_template_engine_tests_run"] = edited.engine_tests_run
+    lines = []
+    for name, run in runs.items():
+        matrix = f"{sum(r.reused for r in run.records)} of {len(run.records)} matrix verdicts"
+        lines.append(
+            f"{name + ':':14} {run.wall_s:7.1f}s (exit {run.exit_code}); reused: {matrix}, "
+            f"{run.engine_tests_reused} of "
+            f"{run.engine_tests_reused + len(run.engine_tests_run)} engine tests"
+        )
+    lines.append(
+        f"{EDITED_TEMPLATE.name} edited: matrix targets re-checked: "
+        + (", ".join(rechecked) or "none")
     )
-    return text, figures
+    lines.append("  engine tests run: " + (", ".join(edited.engine_tests_run) or "none"))
+    return "\n".join(lines), figures
 
 
 def targets_table(figures: dict[str, object]) -> str:
@@ -307,7 +344,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cold", action="store_true", help="also cold builds and -n 2 vs -n 0")
     parser.add_argument(
-        "--suite", action="store_true", help="also the whole test command (tens of minutes)"
+        "--suite",
+        action="store_true",
+        help="also the whole test command: nothing changed, one template edited (tens of minutes)",
+    )
+    parser.add_argument(
+        "--suite-fresh",
+        action="store_true",
+        help="with --suite: the whole test command fresh too (the better part of an hour)",
     )
     parser.add_argument("--json", type=Path, help="also write every figure printed to PATH")
     args = parser.parse_args(argv)
@@ -335,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if args.suite:
         print("\n== the README's test command (uv run pytest -n 2) ==")
-        text, suite = suite_figures()
+        text, suite = suite_figures(fresh=args.suite_fresh)
         print(text)
         figures.update(suite)
     print("\n== issue 13's targets ==")
