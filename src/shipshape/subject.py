@@ -119,7 +119,7 @@ class Subject:
     _user: ImageUser | None = None
     _probe: Probe | None = None
     _inference: Inference | None = None
-    _engine: str | None = None
+    _engine_info: dict[str, Any] | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
     # ------------------------------------------------------------ settings
@@ -188,6 +188,12 @@ class Subject:
             self._inference = infer(variant.dockerfile, self.target.app.path, variant.target)
         return self._inference
 
+    def engine_info(self) -> dict[str, Any]:
+        """The engine's `docker info`, asked once per subject (it does not change mid-run)."""
+        if self._engine_info is None:
+            self._engine_info = self.client.info()
+        return self._engine_info
+
     def fingerprint(self, prop_id: str, params: Any, *, code: str, reads_image: bool = True) -> str:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
 
@@ -196,16 +202,14 @@ class Subject:
         the plan knows a base pulled by the builder only by its name, and a
         moved tag (python:3.15-slim republished) must re-check what it changed.
         """
-        if self._engine is None:
-            info = self.client.info()
-            store = f"{info.get('Driver')} {info.get('DriverStatus')}"
-            self._engine = f"{self.client.api.base_url} {store}"
+        info = self.engine_info()
+        engine = f"{self.client.api.base_url} {info.get('Driver')} {info.get('DriverStatus')}"
         parts = {
             "property": prop_id,
             "params": params_input(params),
             "target": str(self.target.id),
             "plan": self.plan().digest,
-            "engine": self._engine,
+            "engine": engine,
             "time_scale": self.time_scale,
         }
         if reads_image:
@@ -235,7 +239,7 @@ class Subject:
         """
         image = self.client.images.get(ref)
         if image.id not in self.sizes:
-            if uses_containerd_store(self.client.info()):
+            if uses_containerd_store(self.engine_info()):
                 self.sizes[image.id] = uncompressed_size(self.client, image.id)
             else:
                 self.sizes[image.id] = int(image.attrs["Size"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -20,6 +21,7 @@ import pytest
 
 from shipshape.errors import ConfigError, HarnessError, PropertyFailed
 from shipshape.properties import lint
+from tests.support.fake_tools import fake_tool
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOYMENT = REPO / "dockerfiles" / "k8s" / "deployment.yaml"
@@ -100,26 +102,12 @@ def test_a_checkov_that_judged_nothing_is_a_harness_error(
 # ------------------------------------------------------------ inside lint.check
 
 
-@pytest.fixture
-def tool_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Fake hadolint/trivy/checkov as the only tools there are; checkov's cache emptied."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    monkeypatch.setattr(sys, "executable", str(folder / "python"))
-    monkeypatch.setenv("PATH", str(folder))
+@pytest.fixture(autouse=True)
+def checkov_cache_emptied() -> Iterator[None]:
+    """Each test's fake or real checkov runs: none answers from another test's cache."""
     lint._checkov_run.cache_clear()
-    yield folder
+    yield
     lint._checkov_run.cache_clear()
-
-
-def fake_tool(folder: Path, name: str, stdout: str, exit_code: int = 0) -> None:
-    script = folder / name
-    script.write_text(
-        f"#!{PYTHON}\nimport json, sys\n"
-        f"open({str(folder / (name + '.argv'))!r}, 'w').write(json.dumps(sys.argv[1:]))\n"
-        f"sys.stdout.write({stdout!r})\nsys.exit({exit_code})\n"
-    )
-    script.chmod(0o755)
 
 
 def lint_subject(dockerfile: Path) -> SimpleNamespace:
@@ -129,14 +117,14 @@ def lint_subject(dockerfile: Path) -> SimpleNamespace:
 def clean_dockerfile(tool_bin: Path, tmp_path: Path) -> Path:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM python:3.13-slim\n")
-    fake_tool(tool_bin, "hadolint", "[]")
-    fake_tool(tool_bin, "trivy", "{}")
+    fake_tool(tool_bin, "hadolint", stdout="[]")
+    fake_tool(tool_bin, "trivy", stdout="{}")
     return dockerfile
 
 
 def test_lint_names_checkovs_findings_beside_the_others(tool_bin: Path, tmp_path: Path) -> None:
     dockerfile = clean_dockerfile(tool_bin, tmp_path)
-    fake_tool(tool_bin, "checkov", report(failed=["CKV_K8S_22"]), exit_code=1)
+    fake_tool(tool_bin, "checkov", stdout=report(failed=["CKV_K8S_22"]), exit_code=1)
     with pytest.raises(PropertyFailed) as error:
         lint.check(lint_subject(dockerfile), lint.Params(k8s_manifest=DEPLOYMENT))
     assert str(error.value).startswith(
@@ -166,7 +154,7 @@ def test_a_manifest_checkov_would_call_clean_is_a_config_error(
     tool_bin: Path, tmp_path: Path, content: str | None, error: str
 ) -> None:
     dockerfile = clean_dockerfile(tool_bin, tmp_path)
-    fake_tool(tool_bin, "checkov", EMPTY_SUMMARY)
+    fake_tool(tool_bin, "checkov", stdout=EMPTY_SUMMARY)
     manifest = tmp_path / "deployment.yaml"
     if content is not None:
         manifest.write_text(content)

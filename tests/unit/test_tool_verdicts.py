@@ -23,51 +23,11 @@ from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFail
 from shipshape.manifest import App
 from shipshape.properties import labels, lint, sbom, size, vulnerabilities
 from shipshape.vcs import UNCOMMITTED
+from tests.support.fake_tools import fake_tool
 
 PYTHON = sys.executable  # the real one, for the fake tools' shebang
 
 # ------------------------------------------------------------ fake tools
-
-
-@pytest.fixture
-def tool_bin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty bin folder that is both 'beside sys.executable' and the whole PATH."""
-    folder = tmp_path / "bin"
-    folder.mkdir()
-    monkeypatch.setattr(sys, "executable", str(folder / "python"))
-    monkeypatch.setenv("PATH", str(folder))
-    return folder
-
-
-def fake_tool(
-    folder: Path,
-    name: str,
-    *,
-    stdout: str = "",
-    stderr: str = "",
-    exit_code: int = 0,
-    writes: str | None = None,
-) -> Path:
-    """An executable that records its argv, writes `writes` to its `-o fmt=PATH`, and exits."""
-    script = folder / name
-    lines = [
-        f"#!{PYTHON}",
-        "import json, sys",
-        f"open({str(folder / (name + '.argv'))!r}, 'w').write(json.dumps(sys.argv[1:]))",
-    ]
-    if writes is not None:
-        lines += [
-            "target = sys.argv[sys.argv.index('-o') + 1].split('=', 1)[1]",
-            f"open(target, 'w').write({writes!r})",
-        ]
-    lines += [
-        f"sys.stdout.write({stdout!r})",
-        f"sys.stderr.write({stderr!r})",
-        f"sys.exit({exit_code})",
-    ]
-    script.write_text("\n".join(lines) + "\n")
-    script.chmod(0o755)
-    return script
 
 
 def argv_of(folder: Path, name: str) -> list[str]:
