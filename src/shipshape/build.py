@@ -256,22 +256,23 @@ def image_exists(client: docker.DockerClient, tag: str) -> bool:
 
 
 @contextmanager
-def builder_turn(command: list[str]) -> Iterator[None]:
+def builder_turn(*, exclusive: bool, lock_dir: Path | None = None) -> Iterator[None]:
     """Hold this engine's builder: shared by ordinary builds, alone for an uncached one.
 
     dockerd 26.1's BuildKit panics (a nil pointer in Job.walkProvenance, and
     the whole engine goes down) when a `--no-cache` build runs beside builds
-    that share its steps: seen three times here on 2026-12-01, always with a
-    `reproducible` build in flight. An flock per engine and builder, across
-    every process of every run on this machine (xdist workers, the mutants'
-    and the corpus's child runs), keeps an uncached build on its own.
+    that share its steps: seen again and again here on 2026-12-01, always with
+    a `reproducible` build in flight. An flock per engine, across every process
+    of every run on this machine (xdist workers, the mutants' and the corpus's
+    child runs), keeps an uncached build on its own. Every build on the engine
+    takes its turn, whichever builder it names (a docker-driver builder is the
+    engine's own BuildKit) and whoever starts it (`docker compose up` builds
+    too). `lock_dir`: where the lock lives (the temporary folder).
     """
-    builder = command[command.index("--builder") + 1] if "--builder" in command else ""
     engine = os.environ.get("DOCKER_HOST") or os.environ.get("DOCKER_CONTEXT") or "default"
-    key = hashlib.sha256(f"{engine} {builder}".encode()).hexdigest()[:16]
-    path = Path(tempfile.gettempdir()) / f"shipshape-builder-{key}.lock"
+    key = hashlib.sha256(engine.encode()).hexdigest()[:16]
+    path = (lock_dir or Path(tempfile.gettempdir())) / f"shipshape-builder-{key}.lock"
     with path.open("a") as handle:
-        exclusive = "--no-cache" in command
         fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
@@ -284,7 +285,7 @@ def run_buildx(command: list[str], log_path: Path, progress: Progress | None) ->
     log_path.parent.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     with (
-        builder_turn(command),
+        builder_turn(exclusive="--no-cache" in command),
         log_path.open("w", encoding="utf-8") as log,
         subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace"

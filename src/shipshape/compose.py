@@ -26,6 +26,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from shipshape.build import builder_turn
 from shipshape.errors import HarnessError, PropertyFailed
 from shipshape.waiting import poll
 
@@ -124,16 +125,19 @@ class ComposeStack:
         `args` are more `up` flags (`--pull never`); `build_s` is time allowed
         for the builds `up` may run on top of the wait.
         """
-        started = time.monotonic()
-        done = self.compose(
-            "up",
-            "-d",
-            "--wait",
-            "--wait-timeout",
-            str(int(within_s)),
-            *args,
-            timeout=within_s + build_s + 60,
-        )
+        # `up` builds what the stack builds: on the engine's BuildKit, in turn
+        # with every other build (an uncached one alone; see builder_turn).
+        with builder_turn(exclusive=False):
+            started = time.monotonic()
+            done = self.compose(
+                "up",
+                "-d",
+                "--wait",
+                "--wait-timeout",
+                str(int(within_s)),
+                *args,
+                timeout=within_s + build_s + 60,
+            )
         if done.returncode != 0:
             raise PropertyFailed(
                 f"`docker compose up --wait` failed within {within_s:g}s: "

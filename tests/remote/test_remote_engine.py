@@ -33,7 +33,8 @@ REMOTE_MUTANTS = (
     "bloat-200mb",  # size measured as uncompressed content on either store
     "uid-1001",  # user: /proc of a container on the remote host
 )
-PRODUCTION = {"variant": "fastapi", "app": "minimal", "fails": {}}
+# reproducible too: this is where it passes on the containerd store.
+PRODUCTION = {"variant": "fastapi", "app": "minimal", "fails": {}, "runs": ["reproducible"]}
 # The shell-less template: the engine-host probe runs its image's own Python.
 SHELL_LESS = {"variant": "minimal", "app": "minimal", "fails": {}}
 CLEAN = {"production": PRODUCTION, "shell-less": SHELL_LESS}

@@ -24,6 +24,11 @@ K8S_PARAMS = ("lint", "hardened", "k8s-consistent", "k8s-drain-safe")
 K8S_VARIANT_PARAMS = ("k8s-outage-safe",)
 # compose-first-boot's boots on a mutant that is not about first boot.
 MUTANT_FIRST_BOOTS = 2
+# Properties a mutant runs only when it is about them: each needs an uncached
+# build, and dockerd 26.1's BuildKit can panic after one (a nil `op` in
+# Job.walkProvenance, the engine lost: BuildKit PR 5606, fixed in 0.19),
+# several times a day on a suite that made one per fastapi mutant.
+ONLY_WHEN_NAMED = ("reproducible",)
 # The compose-* properties and the manifest parameter naming each file they read.
 COMPOSE_FILES = {
     "docker-compose.yml": "compose_file",
@@ -100,6 +105,11 @@ def write_one_target_manifest(repo: Path, name: str, spec: dict[str, Any], folde
     first_boot = properties.get("compose-first-boot")
     if first_boot is not None and "compose-first-boot" not in spec.get("fails", {}):
         properties["compose-first-boot"] = {**first_boot, "boots": MUTANT_FIRST_BOOTS}
+    # Named: expected to fail (`fails`), or asked for on a target that passes (`runs`).
+    named = {*spec.get("fails", {}), *spec.get("runs", ())}
+    for prop in ONLY_WHEN_NAMED:
+        if prop in properties and prop not in named:
+            properties[prop] = None
     # A mutant may tune or drop (null) some properties of its variant, e.g.
     # keep only the one a race-prone mutant is for: the others would fail
     # only sometimes, and a mutant's verdicts must be exactly its `fails`.

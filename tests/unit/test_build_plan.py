@@ -154,14 +154,16 @@ def test_an_uncached_build_waits_for_the_builder_to_itself(tmp_path: Path) -> No
     from shipshape.build import builder_turn
 
     order: list[str] = []
-    ordinary = ["docker", "buildx", "build", "--builder", f"test-{tmp_path.name}"]
-    uncached = [*ordinary, "--no-cache"]
 
     def uncached_build() -> None:
-        with builder_turn(uncached):
+        with builder_turn(exclusive=True, lock_dir=tmp_path):
             order.append("uncached")
 
-    with builder_turn(ordinary), builder_turn(ordinary):  # shared: no deadlock
+    # shared: no deadlock
+    with (
+        builder_turn(exclusive=False, lock_dir=tmp_path),
+        builder_turn(exclusive=False, lock_dir=tmp_path),
+    ):
         waiter = threading.Thread(target=uncached_build)
         waiter.start()
         time.sleep(0.3)
