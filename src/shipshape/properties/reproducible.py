@@ -142,5 +142,5 @@ def check(subject: Subject, params: Params) -> str | Measured:
 
 
 PROPERTY = Property(
-    "reproducible", "two uncached builds of one commit give the same image", Params, check
+    "reproducible", "two builds of one commit, at other times, give the same image", Params, check
 )
