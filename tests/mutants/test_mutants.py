@@ -67,7 +67,7 @@ def selected_mutants(session: pytest.Session) -> dict[str, dict[str, Any]]:
     """The shared mutants this session runs (`-k` narrows the child run too).
 
     A reused mutant's test does not need the run; when every selected one is
-    reused, the run is still made (the shared run's own test needs it).
+    reused but the shared run's own test is not, all of them run again.
     """
     items = [
         item
@@ -76,6 +76,19 @@ def selected_mutants(session: pytest.Session) -> dict[str, dict[str, Any]]:
     ]
     to_run = [item for item in items if not is_reused(item)] or items
     return {name: SHARED[name] for name in sorted(i.callspec.params["name"] for i in to_run)}
+
+
+def shared_run_needed(session: pytest.Session) -> bool:
+    """Whether a test of this session that reads the shared run will run (is not reused)."""
+    return any(
+        not is_reused(item)
+        for item in session.items
+        if "shared_run" in getattr(item, "fixturenames", ())
+    )
+
+
+# What the fixture gives when every test reading it is reused: none reads it.
+NOT_RUN = HarnessRun(-1, "not run: every test that reads it was reused", [], [])
 
 
 def session_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -100,6 +113,8 @@ def shared_run(
     its result (a file lock in the session's shared temporary folder). Every
     worker collects the same selection, so whichever runs it runs the same set.
     """
+    if not shared_run_needed(request.session):
+        return NOT_RUN
     shared = session_folder(tmp_path_factory)
     result = shared / "mutants-run.json"
     with FileLock(str(shared / "mutants-run.lock")):
