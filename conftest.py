@@ -7,12 +7,11 @@ only helps the tests that run the harness on generated manifests (mutants).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-from shipshape.runstate import bases_path, cache_dir
+from shipshape.runstate import bases_path, cache_dir, checks_afresh
 from shipshape.verdicts import VerdictStore
 from tests.support import reuse
 from tests.support.harness import Harness
@@ -49,8 +48,7 @@ def _outcomes(config: pytest.Config) -> VerdictStore:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    fresh = bool(config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH"))
-    reuse.mark_reusable(items, _outcomes(config), fresh, bases_path(config))
+    reuse.mark_reusable(items, _outcomes(config), checks_afresh(config), bases_path(config))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -69,9 +69,8 @@ class RunState:
 
     def verdicts(self) -> VerdictStore | None:
         """Where passes are kept for reuse; None when this run must check everything afresh."""
-        fresh = self.config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH")
         verdicts = cache_dir(self.config.getoption("--shipshape-cache-dir")) / "verdicts"
-        return None if fresh else VerdictStore(verdicts)
+        return None if checks_afresh(self.config) else VerdictStore(verdicts)
 
     def client(self) -> docker.DockerClient:
         if self._client is None:
@@ -130,6 +129,11 @@ class RunState:
 
 
 STATE = pytest.StashKey[RunState]()
+
+
+def checks_afresh(config: pytest.Config) -> bool:
+    """Whether this run reuses nothing stored (--shipshape-fresh or SHIPSHAPE_FRESH)."""
+    return bool(config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH"))
 
 
 def bases_path(config: pytest.Config) -> Path | None:

@@ -36,14 +36,25 @@ SHARED = {name: spec for name, spec in MUTANTS.items() if "options" not in spec}
 SHARED_RUN_TIMEOUT_S = 3600
 
 
+VARIANTS: dict[str, dict[str, Any]] = yaml.safe_load((REPO / "shipshape.yaml").read_text())[
+    "variants"
+]
+# The templates the Compose stack builds (named in its files).
+STACK_TEMPLATES = {
+    name
+    for compose in (REPO / "dockerfiles").glob("docker-compose*.yml")
+    for name in re.findall(r"Dockerfile\.[\w-]+", compose.read_text())
+}
+TEMPLATES = sorted(path.name for path in (REPO / "dockerfiles").glob("Dockerfile.*"))
+
+
 def templates_read_by(spec: dict[str, Any]) -> set[str]:
     """The template files a mutant's child run reads: its variant's, and its stack's."""
-    variant = yaml.safe_load((REPO / "shipshape.yaml").read_text())["variants"][spec["variant"]]
+    variant = VARIANTS[spec["variant"]]
     read = {Path(variant["dockerfile"]).name}
     properties = (variant.get("properties") or {}).values()
     if any(isinstance(params, dict) and "compose_file" in params for params in properties):
-        for compose in (REPO / "dockerfiles").glob("docker-compose*.yml"):
-            read |= set(re.findall(r"Dockerfile\.[\w-]+", compose.read_text()))
+        read |= STACK_TEMPLATES
     return read
 
 
@@ -54,11 +65,8 @@ def mutant_param(name: str) -> Any:
     one template re-runs that template's mutants only.
     """
     spec = MUTANTS[name]
-    others = [
-        f"dockerfiles/{path.name}"
-        for path in sorted((REPO / "dockerfiles").glob("Dockerfile.*"))
-        if path.name not in templates_read_by(spec)
-    ]
+    read = templates_read_by(spec)
+    others = [f"dockerfiles/{name}" for name in TEMPLATES if name not in read]
     drop = ("tests/mutants/mutants.yaml", "tests/corpus/*", *others)
     return pytest.param(name, marks=reuse_inputs(*drop, mutant=yaml.safe_dump(spec)), id=name)
 
