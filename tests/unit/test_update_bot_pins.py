@@ -10,10 +10,12 @@ and currentDigest (JavaScript's `(?<name>` is Python's `(?P<name>`).
 
 What must be found is decided independently, by shipshape's own Dockerfile
 parser: every image each template pulls (each FROM with its ARG defaults
-expanded, each `COPY --from=<image>`, each `RUN --mount=...,from=<image>`).
-For each, a dependency with that image's name, its version (the tag, or the
-version the tag starts with: `python:3.15-slim` is python 3.15) and its
-digest if pinned.
+expanded, each `COPY --from=<image>`, each `RUN --mount=...,from=<image>`);
+and, from the Compose files read as YAML, the image of every service that
+builds nothing (a variable's default, `${POSTGRES_IMAGE:-postgres:16}`, is
+what a plain `docker compose up` runs). For each, a dependency with that
+image's name, its version (the tag, or the version the tag starts with:
+`python:3.15-slim` is python 3.15) and its digest if pinned.
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
+from shipshape.composefile import services
 from shipshape.dockerfile import parse
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((REPO / "dockerfiles").glob("Dockerfile.*"))
+COMPOSE_FILES = sorted((REPO / "dockerfiles").glob("docker-compose*.yml"))
 CONFIG = json.loads((REPO / "renovate.json").read_text(encoding="utf-8"))
 
 
@@ -104,6 +109,23 @@ def pulled_images(text: str, source: str) -> list[str]:
     return list(dict.fromkeys(ref for stage in dockerfile.stages for ref in stage.images))
 
 
+# `${NAME:-default}` or `${NAME-default}`: Compose runs the default when NAME is unset.
+VARIABLE_WITH_DEFAULT = re.compile(r"\$\{[A-Za-z0-9_]+:?-(?P<default>[^}]*)\}")
+
+
+def compose_pulled_images(text: str) -> list[str]:
+    """The image of every service that builds nothing, as a plain `docker compose up` runs it."""
+    images = []
+    for service in services(yaml.safe_load(text)).values():
+        image = service.get("image")
+        if service.get("build") or not image:
+            continue
+        expanded = VARIABLE_WITH_DEFAULT.sub(lambda m: m["default"], image)
+        if expanded and "$" not in expanded:  # a bare ${NAME}: the user names it, no pin
+            images.append(expanded)
+    return images
+
+
 def found_by(dep: Dep, name: str, tag: str | None, digest: str | None) -> bool:
     if dep.datasource != "docker" or dep.dep_name != name or dep.current_digest != digest:
         return False
@@ -115,8 +137,9 @@ def found_by(dep: Dep, name: str, tag: str | None, digest: str | None) -> bool:
 def unmatched_pins(config: dict, path: str, text: str) -> list[str]:
     """The images `text` pulls that the bot would not find, each with what it finds."""
     deps = extracted(config, path, text)
+    pulled = compose_pulled_images(text) if path.endswith(".yml") else pulled_images(text, path)
     missing = []
-    for ref in pulled_images(text, path):
+    for ref in pulled:
         name, tag, digest = split_image(ref)
         if not any(found_by(d, name, tag, digest) for d in deps):
             seen = ", ".join(f"{d.dep_name}:{d.current_value}" for d in deps) or "nothing"
@@ -145,6 +168,18 @@ def test_every_pin_of_every_template_is_found_with_its_name_and_version(template
     text = template.read_text(encoding="utf-8")
     assert pulled_images(text, relative(template)), "the parser found no image at all"
     assert unmatched_pins(CONFIG, relative(template), text) == []
+
+
+def test_the_stack_pulls_images_the_bot_must_find() -> None:
+    pulled = [ref for f in COMPOSE_FILES for ref in compose_pulled_images(f.read_text())]
+    assert {"postgres:16", "redis:7"} <= set(pulled), pulled
+
+
+@pytest.mark.parametrize("compose_file", COMPOSE_FILES, ids=lambda p: p.name)
+def test_every_pin_of_the_compose_stack_is_found(compose_file: Path) -> None:
+    assert any(selects(m, relative(compose_file)) for m in regex_managers(CONFIG))
+    text = compose_file.read_text(encoding="utf-8")
+    assert unmatched_pins(CONFIG, relative(compose_file), text) == []
 
 
 def test_what_the_bot_finds_in_the_production_template() -> None:
@@ -214,3 +249,33 @@ def test_a_manager_that_selects_no_template_finds_nothing() -> None:
         manager["managerFilePatterns"] = ["/(^|/)Containerfile$/"]
     missing = unmatched_pins(config, relative(FASTAPI), FASTAPI.read_text(encoding="utf-8"))
     assert len(missing) == 2 and "(it finds nothing)" in missing[0]
+
+
+COMPOSE = REPO / "dockerfiles" / "docker-compose.yml"
+
+
+def test_without_a_compose_manager_the_stack_pins_are_missing() -> None:
+    config = json.loads(json.dumps(CONFIG))
+    config["customManagers"] = [
+        m for m in regex_managers(config) if not selects(m, relative(COMPOSE))
+    ]
+    missing = unmatched_pins(config, relative(COMPOSE), COMPOSE.read_text(encoding="utf-8"))
+    assert len(missing) == 2 and "postgres:16" in missing[0] and "redis:7" in missing[1], missing
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "found"),
+    [
+        # A literal image, quoted, with a digest.
+        ("${REDIS_IMAGE:-redis:7}", f'"redis:7@{DIGEST}"', True),
+        # The default without the colon (`${NAME-default}`) is still the default.
+        ("${REDIS_IMAGE:-redis:7}", "${REDIS_IMAGE-redis:7}", True),
+        # An untagged default (whatever `latest` is that day): no pin, and reported.
+        ("${REDIS_IMAGE:-redis:7}", "${REDIS_IMAGE:-redis}", False),
+    ],
+)
+def test_compose_pins_in_other_spellings(old: str, new: str, found: bool) -> None:
+    text = COMPOSE.read_text(encoding="utf-8")
+    assert old in text
+    missing = unmatched_pins(CONFIG, relative(COMPOSE), text.replace(old, new, 1))
+    assert (missing == []) is found, missing
