@@ -214,7 +214,25 @@ class Subject:
         }
         if reads_image:
             parts["image"] = self.image_attrs()["Id"] if self.build().ok else "not built"
+        if isinstance(params, ComposeParams):
+            parts["stack_bases"] = self.stack_bases(params)
         return fingerprint(parts, code)
+
+    def stack_bases(self, params: ComposeParams) -> dict[str, str]:
+        """Each base a Compose stack runs unbuilt (POSTGRES_IMAGE...): what it is here, by id.
+
+        The stack runs the bases file's substitute, or the official image;
+        a rebuilt stand-in or a moved tag is a new input of every stack verdict.
+        """
+        platform = self.target.platform
+        bases = {}
+        for var, official in sorted(params.images.items()):
+            used = self.build_options.bases.resolve(official, platform)
+            try:
+                bases[var] = f"{used} {self.client.images.get(used).id}"
+            except docker.errors.ImageNotFound:
+                bases[var] = f"{used} absent"
+        return bases
 
     def build_args(self) -> Mapping[str, str]:
         """The build args the image was built with (the manifest's and the harness's)."""

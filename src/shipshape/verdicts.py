@@ -14,6 +14,8 @@ depend on, erring on the strict side:
   of the base images (what the image's content-hash tag is made of);
 - the built image's id, for every verdict that reads the image (all but
   `lint`): a base the builder pulls is known to the plan only by its name;
+- for a Compose stack's verdicts, each base the stack runs unbuilt
+  (POSTGRES_IMAGE...) by the id of the image standing for it here;
 - the engine (its address and image store) and the emulation scale.
 
 Only passes are stored and reused: a failure is always re-checked, so a

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
+
+import docker.errors
 
 import shipshape.verdicts as verdicts
+from shipshape.bases import parse_bases
+from shipshape.build import BuildOptions
+from shipshape.engine import RunIdentity
+from shipshape.manifest import Selection, expand_targets, load_manifest
+from shipshape.properties import PARAMS
+from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
+from shipshape.subject import Subject
 from shipshape.verdicts import VerdictStore, fingerprint, harness_digest, params_input
 
 BASE = {"property": "hardened", "target": "t/a/3.15/linux/amd64", "plan": "d1", "engine": "e"}
@@ -108,3 +118,64 @@ def test_the_store_round_trips_and_ignores_a_torn_file(tmp_path: Path) -> None:
     (tmp_path / "cd").mkdir()
     (tmp_path / "cd" / f"{'cd' * 32}.json").write_text('{"value": ')  # a killed writer
     assert store.get("cd" * 32) is None
+
+
+# ------------------------------------------- the stack's bases are inputs too
+
+
+class FakeImages:
+    def __init__(self, ids: dict[str, str]) -> None:
+        self.ids = ids
+
+    def get(self, ref: str) -> SimpleNamespace:
+        if ref not in self.ids:
+            raise docker.errors.ImageNotFound(ref)
+        return SimpleNamespace(id=self.ids[ref])
+
+
+class FakeClient:
+    """The part of a Docker client a fingerprint asks: the engine, and image ids."""
+
+    def __init__(self, ids: dict[str, str]) -> None:
+        self.images = FakeImages(ids)
+        self.api = SimpleNamespace(base_url="http+docker://localhost")
+
+    def info(self) -> dict[str, object]:
+        return {"Driver": "overlay2", "DriverStatus": []}
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def stack_fingerprint(prop: str, params: object, ids: dict[str, str], bases: str) -> str:
+    manifest = load_manifest(REPO / "shipshape.yaml", PARAMS)
+    targets, _ = expand_targets(manifest, Selection(), "linux/amd64")
+    (target,) = [t for t in targets if t.variant.name == "stack"]
+    options = BuildOptions(cache_dir=REPO / ".shipshape", bases=parse_bases(bases))
+    subject = Subject(target, FakeClient(ids), options, RunIdentity.new())
+    subject._plan = SimpleNamespace(digest="plan")  # the build plan is not the point here
+    return subject.fingerprint(prop, params, code=prop.replace("-", "_"), reads_image=False)
+
+
+STAND_INS = "postgres:16=local/pg:17\nredis:7=local/redis:7\n"
+IDS = {"local/pg:17": "sha256:aa", "local/redis:7": "sha256:bb"}
+
+
+def test_a_rebuilt_or_other_stack_base_rechecks_the_stack_verdicts() -> None:
+    params = ComposeHealthy()
+    before = stack_fingerprint("compose-healthy", params, IDS, STAND_INS)
+    assert before == stack_fingerprint("compose-healthy", params, dict(IDS), STAND_INS)
+    rebuilt = {**IDS, "local/pg:17": "sha256:cc"}
+    assert before != stack_fingerprint("compose-healthy", params, rebuilt, STAND_INS)
+    other = STAND_INS.replace("local/redis:7", "mirror/redis:7")
+    assert before != stack_fingerprint(
+        "compose-healthy", params, {**IDS, "mirror/redis:7": "sha256:bb"}, other
+    )
+    assert before != stack_fingerprint("compose-healthy", params, {}, STAND_INS)  # absent
+
+
+def test_a_stack_base_is_no_input_of_a_verdict_about_the_image_alone() -> None:
+    rebuilt = {**IDS, "local/pg:17": "sha256:cc"}
+    assert stack_fingerprint("hardened", Hardened(), IDS, STAND_INS) == stack_fingerprint(
+        "hardened", Hardened(), rebuilt, STAND_INS
+    )
