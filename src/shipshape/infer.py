@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shipshape.dockerfile import Dockerfile, Instruction, parse
+from shipshape.dockerfile import Dockerfile, Instruction, Stage, parse
 
 # Servers people run FastAPI under, and the port each listens on by default.
 SERVERS = {"uvicorn": 8000, "gunicorn": 8000, "fastapi": 8000, "hypercorn": 8000,
@@ -224,14 +224,46 @@ def infer_health_path(model: Dockerfile, target: str | None, dockerfile: Path) -
     return Inferred(None, "HEALTHCHECK names no URL: the root is asked, any answer counts")
 
 
+PYTHON_IN_IMAGE = (r"python:(\d+\.\d+)", r"uv:python(\d+\.\d+)", r"python(\d+\.\d+)")
+
+
+def _python_of_image(image: str) -> str | None:
+    for pattern in PYTHON_IN_IMAGE:
+        if match := re.search(pattern, image):
+            return match[1]
+    return None
+
+
+def _python_copied_into_scratch(model: Dockerfile, target: str | None) -> Inferred | None:
+    """A `FROM scratch` runtime holds the interpreter of the stages it copies from.
+
+    Only when those stages agree on one version: two would leave it unsaid.
+    """
+    stages = model.ancestry(target)
+    used = {index for stage in stages for index in stage.uses}
+    found: dict[str, tuple[Stage, str]] = {}
+    for index in sorted(used):
+        origin = model.stages[index]
+        while origin.parent is not None:
+            origin = model.stages[origin.parent]
+        if version := _python_of_image(origin.base):
+            found.setdefault(version, (model.stages[index], origin.base))
+    if len(found) != 1:
+        return None
+    ((version, (stage, base)),) = found.items()
+    name = stage.name or f"#{stage.index}"
+    return Inferred(version, f"a scratch runtime copying from stage {name} ({base})")
+
+
 def infer_python(model: Dockerfile, target: str | None) -> Inferred:
-    base = model.final_base(target) or ""
-    for pattern in (r"python:(\d+\.\d+)", r"uv:python(\d+\.\d+)", r"python(\d+\.\d+)"):
-        if match := re.search(pattern, base):
-            return Inferred(match[1], f"the base image {base}")
+    base = model.final_base(target)
+    if base and (version := _python_of_image(base)):
+        return Inferred(version, f"the base image {base}")
     found = _env_value(model, target, "PYTHON_VERSION")
     if found and (match := re.match(r"(\d+\.\d+)", found[0])):
         return Inferred(match[1], f"ENV PYTHON_VERSION ({found[1]})")
+    if base is None and (copied := _python_copied_into_scratch(model, target)):
+        return copied
     return Inferred("3.15", f"the base image {base or '(none)'} does not say: assumed 3.15")
 
 

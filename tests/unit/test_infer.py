@@ -5,7 +5,14 @@ from pathlib import Path
 import pytest
 
 from shipshape.dockerfile import parse
-from shipshape.infer import command_of, infer, infer_port, server_argv, server_name
+from shipshape.infer import (
+    command_of,
+    infer,
+    infer_port,
+    infer_python,
+    server_argv,
+    server_name,
+)
 from shipshape.users import resolve_user
 
 
@@ -105,3 +112,38 @@ def _files(path: str) -> str | None:
 def test_a_user_resolved_the_way_the_engine_does(spec: str, uid: int, gid: int) -> None:
     user = resolve_user(spec, _files)
     assert (user.uid, user.gid) == (uid, gid)
+
+
+SCRATCH_RUNTIME = (
+    "ARG PYTHON_VERSION=3.13\n"
+    "FROM python:${PYTHON_VERSION}-slim AS interpreter\n"
+    "FROM interpreter AS collect\n"
+    "RUN mkdir /rootfs\n"
+    "FROM ghcr.io/astral-sh/uv:0.13.9 AS uv\n"
+    "FROM scratch\n"
+    "COPY --from=uv /uv /uv\n"
+    "COPY --from=collect /rootfs /\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "version", "because"),
+    [
+        # The interpreter's stage, behind a parent stage and an ARG.
+        (SCRATCH_RUNTIME, "3.13", "copying from stage collect (python:3.13-slim)"),
+        # Two interpreters copied in: neither is the runtime's for sure.
+        (
+            SCRATCH_RUNTIME + "FROM python:3.12-slim AS other\nFROM scratch\n"
+            "COPY --from=collect /rootfs /\nCOPY --from=other /usr/local /usr/local\n",
+            "3.15",
+            "does not say: assumed",
+        ),
+        # Nothing copied from a Python stage.
+        ("FROM scratch\nCOPY app /app\n", "3.15", "does not say: assumed"),
+        # A base that names its Python wins over what is copied in.
+        (SCRATCH_RUNTIME.replace("FROM scratch", "FROM python:3.14-slim"), "3.14", "base image"),
+    ],
+)
+def test_the_python_of_a_scratch_runtime(text: str, version: str, because: str) -> None:
+    found = infer_python(parse(text), None)
+    assert (found.value, because in found.source) == (version, True), found
