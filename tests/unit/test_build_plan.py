@@ -6,27 +6,17 @@ import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
-import docker.errors
 import pytest
 
 from shipshape.bases import parse_bases
 from shipshape.build import BuildOptions, buildx_command, plan_build
 from shipshape.manifest import Selection, expand_targets, load_manifest
 from shipshape.properties import PARAMS
-
-
-class FakeImages:
-    def __init__(self, ids: dict[str, str]) -> None:
-        self.ids = ids
-
-    def get(self, ref: str) -> SimpleNamespace:
-        if ref not in self.ids:
-            raise docker.errors.ImageNotFound(ref)
-        return SimpleNamespace(id=self.ids[ref])
+from tests.support.fake_engine import fake_client as any_client
 
 
 def fake_client(ids: dict[str, str] | None = None) -> SimpleNamespace:
-    return SimpleNamespace(images=FakeImages(ids or {"local/python:3.15-slim": "sha256:aaa"}))
+    return any_client(ids or {"local/python:3.15-slim": "sha256:aaa"})
 
 
 @pytest.fixture

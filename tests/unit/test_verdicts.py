@@ -6,8 +6,6 @@ import dataclasses
 from pathlib import Path
 from types import SimpleNamespace
 
-import docker.errors
-
 import shipshape.verdicts as verdicts
 from shipshape.bases import parse_bases
 from shipshape.build import BuildOptions
@@ -18,6 +16,7 @@ from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
 from shipshape.subject import Subject
 from shipshape.verdicts import VerdictStore, fingerprint, harness_digest, params_input
+from tests.support.fake_engine import fake_client
 
 BASE = {"property": "hardened", "target": "t/a/3.15/linux/amd64", "plan": "d1", "engine": "e"}
 
@@ -123,27 +122,6 @@ def test_the_store_round_trips_and_ignores_a_torn_file(tmp_path: Path) -> None:
 # ------------------------------------------- the stack's bases are inputs too
 
 
-class FakeImages:
-    def __init__(self, ids: dict[str, str]) -> None:
-        self.ids = ids
-
-    def get(self, ref: str) -> SimpleNamespace:
-        if ref not in self.ids:
-            raise docker.errors.ImageNotFound(ref)
-        return SimpleNamespace(id=self.ids[ref])
-
-
-class FakeClient:
-    """The part of a Docker client a fingerprint asks: the engine, and image ids."""
-
-    def __init__(self, ids: dict[str, str]) -> None:
-        self.images = FakeImages(ids)
-        self.api = SimpleNamespace(base_url="http+docker://localhost")
-
-    def info(self) -> dict[str, object]:
-        return {"Driver": "overlay2", "DriverStatus": []}
-
-
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -152,7 +130,7 @@ def stack_fingerprint(prop: str, params: object, ids: dict[str, str], bases: str
     targets, _ = expand_targets(manifest, Selection(), "linux/amd64")
     (target,) = [t for t in targets if t.variant.name == "stack"]
     options = BuildOptions(cache_dir=REPO / ".shipshape", bases=parse_bases(bases))
-    subject = Subject(target, FakeClient(ids), options, RunIdentity.new())
+    subject = Subject(target, fake_client(ids), options, RunIdentity.new())
     subject._plan = SimpleNamespace(digest="plan")  # the build plan is not the point here
     return subject.fingerprint(prop, params, code=prop.replace("-", "_"), reads_image=False)
 
