@@ -6,6 +6,9 @@
     uv run python benchmarks/run.py --suite  # also the README's whole test command with
                                              # nothing changed, and after one template edit
                                              # (--suite-fresh: fresh too: most of an hour)
+    uv run python benchmarks/run.py --mutants [NAME,...]
+                                             # also the shared mutant child run, fresh: the
+                                             # fresh suite's critical path (about 22 min)
 
 Each figure says how it was measured. Nothing here asserts a speed: a noisy
 machine changes the numbers, not the verdict of any test.
@@ -14,6 +17,7 @@ machine changes the numbers, not the verdict of any test.
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import shutil
 import subprocess
@@ -24,6 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
+
+import yaml
 
 from shipshape import engine
 from shipshape.bases import load_bases
@@ -40,6 +46,7 @@ from shipshape.report import Record, read_json
 from shipshape.runstate import DEFAULT_CACHE
 
 REPO = Path(__file__).resolve().parent.parent
+MUTANTS = REPO / "tests" / "mutants" / "mutants.yaml"
 MANIFEST = REPO / "shipshape.yaml"
 BASES = REPO / ".shipshape" / "bases.txt"
 CST_CONFIG = REPO / "benchmarks" / "cst-fastapi.yaml"
@@ -109,6 +116,50 @@ def suite_run(*args: str) -> SuiteRun:
         records = read_json(report) if report.exists() else []
         ran, reused = engine_tests(junit) if junit.exists() else ([], 0)
         return SuiteRun(wall, done.returncode, records, ran, reused)
+
+
+def mutant_run_figures(names: Sequence[str]) -> tuple[str, dict[str, object]]:
+    """The mutants' shared child run, fresh, as the suite runs it: wall and worker-seconds.
+
+    `names`: those mutants only (default: every mutant without options of its
+    own). Worker-seconds are JUnit's per-item times summed: the run's work,
+    whatever the parallelism; by property and by mutant.
+    """
+    sys.path.insert(0, str(REPO))  # tests.support: the suite's own manifest writer
+    from tests.support.manifests import write_many_mutants_manifest
+
+    specs = {k: v for k, v in yaml.safe_load(MUTANTS.read_text()).items() if "options" not in v}
+    if names:
+        specs = {name: specs[name] for name in names}
+    with tempfile.TemporaryDirectory() as tmp:
+        manifest = write_many_mutants_manifest(REPO, specs, Path(tmp))
+        junit = Path(tmp) / "junit.xml"
+        command = [sys.executable, "-m", "pytest", str(manifest), "-q", "-p", "no:cacheprovider"]
+        command += ["-n", "2", "--dist", "loadgroup", "--shipshape-fresh", "--junitxml", str(junit)]
+        if BASES.exists():
+            command += ["--shipshape-bases", str(BASES)]
+        started = time.monotonic()
+        subprocess.run(command, cwd=tmp, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        by_property: dict[str, float] = collections.defaultdict(float)
+        by_mutant: dict[str, float] = collections.defaultdict(float)
+        for case in ElementTree.parse(junit).iter("testcase") if junit.exists() else ():
+            seconds = float(case.get("time") or 0)
+            by_property[case.get("name", "").split("@")[0]] += seconds
+            by_mutant[case.get("classname", "").lstrip(".").split("/")[0]] += seconds
+    work = sum(by_property.values())
+    lines = [f"{len(specs)} mutants, -n 2, fresh: {wall:.0f} s wall, {work:.0f} worker-seconds"]
+    for title, counts in (("property", by_property), ("mutant", by_mutant)):
+        top = sorted(counts.items(), key=lambda item: -item[1])[:12]
+        rows = [(name, fmt(s, " s"), f"{100 * s / work:.0f} %" if work else "—") for name, s in top]
+        lines += ["", table((title, "worker-seconds", "share"), rows)]
+    figures = {
+        "mutant_run_s": wall,
+        "mutant_run_worker_s": work,
+        "mutant_run_by_property_s": dict(by_property),
+        "mutant_run_by_mutant_s": dict(by_mutant),
+    }
+    return "\n".join(lines), figures
 
 
 # The template the "one template changed" figure edits (a comment appended,
@@ -353,6 +404,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --suite: the whole test command fresh too (the better part of an hour)",
     )
+    parser.add_argument(
+        "--mutants",
+        nargs="?",
+        const="",
+        metavar="NAME,...",
+        help="also the shared mutant child run, fresh (all, or the mutants named)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure printed to PATH")
     args = parser.parse_args(argv)
     client = engine.connect()
@@ -382,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
         text, suite = suite_figures(fresh=args.suite_fresh)
         print(text)
         figures.update(suite)
+    if args.mutants is not None:
+        print("\n== the mutants' shared child run (the fresh suite's critical path) ==")
+        text, mutant_figures = mutant_run_figures([n for n in args.mutants.split(",") if n])
+        print(text)
+        figures.update(mutant_figures)
     print("\n== issue 13's targets ==")
     print(targets_table(figures))
     warm_wall, records = pytest_run("-n", "0", "--shipshape-fresh")
