@@ -98,7 +98,11 @@ class Dockerfile:
 
     def ancestry(self, target: str | None = None) -> list[Stage]:
         """The built stage and the stages it is FROM, nearest first."""
-        chain = [self.stage(target)]
+        return self.lineage(self.stage(target))
+
+    def lineage(self, stage: Stage) -> list[Stage]:
+        """`stage` and the stages it is FROM, nearest first: the last one starts FROM an image."""
+        chain = [stage]
         while chain[-1].parent is not None:
             chain.append(self.stages[chain[-1].parent])
         return chain

@@ -243,11 +243,9 @@ def _python_copied_into_scratch(model: Dockerfile, target: str | None) -> Inferr
     used = {index for stage in stages for index in stage.uses}
     found: dict[str, tuple[Stage, str]] = {}
     for index in sorted(used):
-        origin = model.stages[index]
-        while origin.parent is not None:
-            origin = model.stages[origin.parent]
-        if version := _python_of_image(origin.base):
-            found.setdefault(version, (model.stages[index], origin.base))
+        base = model.lineage(model.stages[index])[-1].base
+        if version := _python_of_image(base):
+            found.setdefault(version, (model.stages[index], base))
     if len(found) != 1:
         return None
     ((version, (stage, base)),) = found.items()
