@@ -124,7 +124,8 @@ def context_files(plan: BuildPlan) -> list[str]:
     return _context_files(plan.target.app.path, plan.dockerignore_text)
 
 
-def _image_id(client: docker.DockerClient, ref: str) -> str:
+def image_id(client: docker.DockerClient, ref: str) -> str:
+    """The local image's id; for one the engine does not hold, the name the builder would pull."""
     try:
         return client.images.get(ref).id
     except docker.errors.ImageNotFound:
@@ -154,7 +155,7 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
     feed("args", json.dumps(args, sort_keys=True), target.platform, variant.target or "")
     feed("secrets", json.dumps(sorted(options.secrets)))
     for base in bases:
-        feed("base", base, _image_id(client, options.bases.resolve(base, target.platform)))
+        feed("base", base, image_id(client, options.bases.resolve(base, target.platform)))
     for relative in _context_files(target.app.path, ignore_text):
         path = target.app.path / relative
         if path.is_file() and not path.is_symlink():

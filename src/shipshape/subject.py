@@ -34,6 +34,7 @@ from shipshape.build import (
     build_image,
     context_files,
     image_exists,
+    image_id,
     plan_build,
     probe_build,
 )
@@ -224,15 +225,18 @@ class Subject:
         The stack runs the bases file's substitute, or the official image;
         a rebuilt stand-in or a moved tag is a new input of every stack verdict.
         """
+        return {
+            var: f"{used} {image_id(self.client, used)}"
+            for var, used in sorted(self.stack_images(params).items())
+        }
+
+    def stack_images(self, params: ComposeParams) -> dict[str, str]:
+        """Variable -> the image standing for that base here: the bases file's substitute."""
         platform = self.target.platform
-        bases = {}
-        for var, official in sorted(params.images.items()):
-            used = self.build_options.bases.resolve(official, platform)
-            try:
-                bases[var] = f"{used} {self.client.images.get(used).id}"
-            except docker.errors.ImageNotFound:
-                bases[var] = f"{used} absent"
-        return bases
+        return {
+            var: self.build_options.bases.resolve(ref, platform)
+            for var, ref in params.images.items()
+        }
 
     def build_args(self) -> Mapping[str, str]:
         """The build args the image was built with (the manifest's and the harness's)."""
@@ -373,7 +377,7 @@ class Subject:
             # secret is a bind mount with the host file's mode; the folder is 0700.
             secret.chmod(0o644)
             env = {
-                **{var: bases.resolve(ref, platform) for var, ref in params.images.items()},
+                **self.stack_images(params),
                 "DB_PASSWORD_FILE": str(secret),
                 # A random loopback port: parallel stacks never collide.
                 "APP_PORT": "127.0.0.1:",
