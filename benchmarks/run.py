@@ -125,7 +125,8 @@ def mutant_run_figures(names: Sequence[str]) -> tuple[str, dict[str, object]]:
     own). Worker-seconds are JUnit's per-item times summed: the run's work,
     whatever the parallelism; by property and by mutant.
     """
-    sys.path.insert(0, str(REPO))  # tests.support: the suite's own manifest writer
+    sys.path.insert(0, str(REPO))  # tests.support: the suite's own manifest writer and child run
+    from tests.support.harness import Harness
     from tests.support.manifests import write_many_mutants_manifest
 
     specs = {k: v for k, v in yaml.safe_load(MUTANTS.read_text()).items() if "options" not in v}
@@ -134,12 +135,10 @@ def mutant_run_figures(names: Sequence[str]) -> tuple[str, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         manifest = write_many_mutants_manifest(REPO, specs, Path(tmp))
         junit = Path(tmp) / "junit.xml"
-        command = [sys.executable, "-m", "pytest", str(manifest), "-q", "-p", "no:cacheprovider"]
-        command += ["-n", "2", "--dist", "loadgroup", "--shipshape-fresh", "--junitxml", str(junit)]
-        if BASES.exists():
-            command += ["--shipshape-bases", str(BASES)]
+        harness = Harness(BASES if BASES.exists() else None)
+        options = ("-n", "2", "--dist", "loadgroup", "--shipshape-fresh", "--junitxml", str(junit))
         started = time.monotonic()
-        subprocess.run(command, cwd=tmp, capture_output=True, text=True, check=False)
+        harness.run(manifest, *options, timeout_s=3600)
         wall = time.monotonic() - started
         by_property: dict[str, float] = collections.defaultdict(float)
         by_mutant: dict[str, float] = collections.defaultdict(float)
