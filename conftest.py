@@ -7,6 +7,7 @@ only helps the tests that run the harness on generated manifests (mutants).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _outcomes(config: pytest.Config) -> VerdictStore:
-    return VerdictStore(cache_dir(config.getoption("--shipshape-cache-dir")) / "test-outcomes")
+    # Which session stored a pass is kept for the record; reuse.py decides what is reused.
+    session = os.environ.get("PYTEST_XDIST_TESTRUNUID") or str(os.getpid())
+    return VerdictStore(
+        cache_dir(config.getoption("--shipshape-cache-dir")) / "test-outcomes", session
+    )
 
 
 @pytest.hookimpl(trylast=True)
@@ -65,7 +70,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     report: pytest.TestReport = outcome.get_result()
     storable = reuse.KEY in item.stash and not reuse.is_reused(item)
     if report.when == "call" and report.passed and storable:
-        _outcomes(item.config).put(item.stash[reuse.KEY], "passed", {"s": report.duration})
+        outcomes = _outcomes(item.config)
+        outcomes.put(item.stash[reuse.KEY], "passed", {"s": report.duration}, item.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:

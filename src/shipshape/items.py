@@ -20,9 +20,10 @@ from shipshape import engine
 from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFailed
 from shipshape.manifest import Target, TargetId, expand_targets, load_manifest
 from shipshape.properties import PARAMS, REGISTRY, Measured
-from shipshape.report import Record
+from shipshape.report import Origin, Record
 from shipshape.runstate import STATE
 from shipshape.subject import Subject
+from shipshape.verdicts import Stored, VerdictStore
 
 # Where a property item's record travels (user_properties reach the xdist controller).
 RECORD_KEY = "shipshape"
@@ -121,8 +122,9 @@ class PropertyItem(pytest.Item):
         self.target_id: TargetId = self.parent.target_id
         self.value: str | None = None
         self.numbers: dict[str, float] = {}
-        # Set when the verdict came from the store: when it was measured.
-        self.measured_at: str | None = None
+        # Set when the verdict came from the store (an earlier run's, or
+        # another target's in this run): when, where and by which run.
+        self.stored: Stored | None = None
         # Items of one target run on one xdist worker (--dist loadgroup): they
         # share its image and containers.
         self.add_marker(pytest.mark.xdist_group(self.parent.name))
@@ -130,33 +132,35 @@ class PropertyItem(pytest.Item):
     def runtest(self) -> None:
         if self.skip_reason:
             self._skip(self.skip_reason)
-        subject, store = self.parent.subject, self.config.stash[STATE].verdicts()
+        subject = self.parent.subject
         try:
-            key = (
-                subject.fingerprint(
-                    self.name,
-                    self.params,
-                    code=self.prop.module,
-                    reads_image=self.prop.reads_image,
-                )
-                if store and self.prop.reusable
-                else None
-            )
-            if key and (stored := store.get(key)):
-                self.value, self.numbers = stored.value, stored.numbers
-                self.measured_at = stored.measured_at
-                return
-            result = self.prop.check(subject, self.params)
-            measured = result if isinstance(result, Measured) else Measured(result)
-            self.value, self.numbers = measured.text, dict(measured.numbers)
-            if key:
-                store.put(key, self.value, self.numbers)
+            if self.prop.reusable:
+                self._check_or_take_stored(subject, self.config.stash[STATE].verdicts())
+            else:
+                self._check(subject)
         except NotChecked as exc:
             self._skip(f"not checked: {exc}")
         except (docker.errors.DockerException, requests.exceptions.ConnectionError) as exc:
             if engine.reachable(subject.client):
                 raise
             raise EngineLost(f"the Docker engine went away during the run ({exc})") from None
+
+    def _check_or_take_stored(self, subject: Subject, store: VerdictStore) -> None:
+        key = subject.fingerprint(
+            self.name, self.params, code=self.prop.module, reads_image=self.prop.reads_image
+        )
+        with store.claim(key):
+            self.stored = store.get(key)
+            if self.stored:
+                self.value, self.numbers = self.stored.value, self.stored.numbers
+                return
+            self._check(subject)
+            store.put(key, self.value, self.numbers, str(self.target_id))
+
+    def _check(self, subject: Subject) -> None:
+        result = self.prop.check(subject, self.params)
+        measured = result if isinstance(result, Measured) else Measured(result)
+        self.value, self.numbers = measured.text, dict(measured.numbers)
 
     def _skip(self, reason: str) -> None:
         if self.config.getoption("--shipshape-strict"):
@@ -196,5 +200,12 @@ class PropertyItem(pytest.Item):
             if not isinstance(error, HarnessError | EngineLost | ConfigError):
                 message = f"harness crash in the {self.name} check: {message}"
         return Record.of(
-            self.target_id, self.name, status, self.value, message, self.numbers, self.measured_at
+            self.target_id, self.name, status, self.value, message, self.numbers, self.origin()
         )
+
+    def origin(self) -> Origin | None:
+        """Where a verdict taken from the store was checked; None when this item checked it."""
+        if self.stored is None:
+            return None
+        this_run = self.stored.run == self.config.stash[STATE].identity.run_id
+        return Origin(self.stored.measured_at, self.stored.target if this_run else None)

@@ -131,7 +131,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             ("shipshape.status", record.status),
             ("shipshape.value", record.value or ""),
             ("shipshape.message", record.message.partition("\n")[0]),
-            ("shipshape.reused", record.measured_at or ""),
+            ("shipshape.reused", (record.reused and record.measured_at) or ""),
+            ("shipshape.shared_from", record.shared_from or ""),
         ]
         if isinstance(error, EngineLost):
             item.session.shouldstop = str(error)

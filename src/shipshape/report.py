@@ -17,6 +17,15 @@ STATUSES = ("pass", "fail", "skip", "error")
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a verdict taken from the verdict store was checked."""
+
+    measured_at: str  # UTC, ISO 8601
+    # The target (id) it was checked on in this same run; None: an earlier run.
+    shared_from: str | None = None
+
+
+@dataclass(frozen=True)
 class Record:
     variant: str
     app: str
@@ -28,10 +37,12 @@ class Record:
     message: str
     # Measured numbers (e.g. size_mb, seconds), for charts and benchmarks.
     numbers: dict[str, float] = field(default_factory=dict)
-    # A pass taken from the verdict store: its inputs are unchanged since
-    # `measured_at` (UTC, ISO 8601).
+    # A pass taken from the verdict store, its inputs unchanged since
+    # `measured_at` (UTC, ISO 8601): `reused` from an earlier run, or
+    # `shared_from` another target of this run whose inputs are the same.
     reused: bool = False
     measured_at: str | None = None
+    shared_from: str | None = None
 
     @classmethod
     def of(
@@ -42,12 +53,14 @@ class Record:
         value: str | None,
         message: str,
         numbers: dict[str, float],
-        measured_at: str | None = None,
+        origin: Origin | None = None,
     ) -> Record:
         return cls(
             target.variant, target.app, target.python, target.platform,
             prop, status, value, message, numbers,
-            reused=measured_at is not None, measured_at=measured_at,
+            reused=origin is not None and origin.shared_from is None,
+            measured_at=origin.measured_at if origin else None,
+            shared_from=origin.shared_from if origin else None,
         )  # fmt: skip
 
     @property
@@ -114,7 +127,10 @@ def failures(records: Iterable[Record], status: str = "fail") -> list[str]:
 
 
 WIDTH = 100
-GLYPHS = {"pass": "✓", "reused": "↺", "fail": "✗", "skip": "-", "error": "E"}
+# reused: an earlier run's pass; shared: this run's pass of another target
+# with the same inputs (one image listed twice...), checked once.
+GLYPHS = {"pass": "✓", "reused": "↺", "shared": "=", "fail": "✗", "skip": "-", "error": "E"}
+TAKEN = ("reused", "shared")
 NOT_APPLICABLE = "·"
 Paint = Callable[[str, str], str]  # (text, status) -> text, coloured or not
 
@@ -127,10 +143,16 @@ def _fit(line: str, width: int = WIDTH) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
+def _cell_status(record: Record) -> str:
+    if record.reused:
+        return "reused"
+    return "shared" if record.shared_from else record.status
+
+
 def _matrix(records: Sequence[Record], order: Sequence[str], paint: Paint) -> list[str]:
     """Properties as rows, targets as numbered columns, one glyph per cell."""
     targets = list(dict.fromkeys(str(r.target_id) for r in records))
-    cells = {(str(r.target_id), r.property): "reused" if r.reused else r.status for r in records}
+    cells = {(str(r.target_id), r.property): _cell_status(r) for r in records}
     props = _columns(records, order)
     name_width = max(len(p) for p in props) + 2
     per_block = max(1, (WIDTH - name_width) // 3)
@@ -143,7 +165,7 @@ def _matrix(records: Sequence[Record], order: Sequence[str], paint: Paint) -> li
             for _, target in block:
                 status = cells.get((target, prop))
                 glyph = GLYPHS.get(status, NOT_APPLICABLE) if status else NOT_APPLICABLE
-                glyphs.append("  " + paint(glyph, "pass" if status == "reused" else status or ""))
+                glyphs.append("  " + paint(glyph, "pass" if status in TAKEN else status or ""))
             lines.append(prop.ljust(name_width) + "".join(glyphs))
     return lines
 
@@ -177,16 +199,18 @@ def summary_lines(
             by_target.setdefault(str(record.target_id), []).append(record)
         for target, rows in by_target.items():
             lines += ["", target]
-            lines += [
-                _fit(
-                    f"  {r.property:<16} {r.status:<5} {r.value or r.message.partition(chr(10))[0]}"
-                )
-                for r in rows
-            ]
+            lines += [_fit(f"  {r.property:<16} {r.status:<5} {_shown(r)}") for r in rows]
     count = totals(records)
     took = f" in {elapsed_s:.0f}s" if elapsed_s is not None else ""
-    reused = sum(1 for r in records if r.reused)
-    passed = f"{count['pass']} passed" + (f" ({reused} reused)" if reused else "")
+    taken = [
+        f"{n} {kind}"
+        for kind, n in (
+            ("reused", sum(1 for r in records if r.reused)),
+            ("shared", sum(1 for r in records if r.shared_from)),
+        )
+        if n
+    ]
+    passed = f"{count['pass']} passed" + (f" ({', '.join(taken)})" if taken else "")
     lines += [
         "",
         f"shipshape: {passed}, {count['fail']} failed, {count['skip']} skipped, "
@@ -194,6 +218,12 @@ def summary_lines(
         f"target(s){took}",
     ]
     return lines
+
+
+def _shown(record: Record) -> str:
+    """A record's value (or first line of its message), and where a shared one was checked."""
+    shown = record.value or record.message.partition("\n")[0]
+    return f"{shown} (= {record.shared_from})" if record.shared_from else shown
 
 
 def size_chart(records: Sequence[Record]) -> str | None:

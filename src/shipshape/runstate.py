@@ -67,10 +67,12 @@ class RunState:
     _native: str | None = None
     _bases: BaseMap | None = None
 
-    def verdicts(self) -> VerdictStore | None:
-        """Where passes are kept for reuse; None when this run must check everything afresh."""
+    def verdicts(self) -> VerdictStore:
+        """Where passes are kept; a run that checks afresh takes only its own from it."""
         verdicts = cache_dir(self.config.getoption("--shipshape-cache-dir")) / "verdicts"
-        return None if checks_afresh(self.config) else VerdictStore(verdicts)
+        return VerdictStore(
+            verdicts, self.identity.run_id, earlier_runs=not checks_afresh(self.config)
+        )
 
     def client(self) -> docker.DockerClient:
         if self._client is None:
@@ -132,7 +134,7 @@ STATE = pytest.StashKey[RunState]()
 
 
 def checks_afresh(config: pytest.Config) -> bool:
-    """Whether this run reuses nothing stored (--shipshape-fresh or SHIPSHAPE_FRESH)."""
+    """Whether this run takes no earlier run's verdict (--shipshape-fresh, SHIPSHAPE_FRESH)."""
     return bool(config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH"))
 
 

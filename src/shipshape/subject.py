@@ -56,7 +56,7 @@ from shipshape.manifest import App, Target, TargetId
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
-from shipshape.verdicts import fingerprint, params_input
+from shipshape.verdicts import fingerprint, image_content, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
@@ -83,6 +83,10 @@ DEFAULT_HEALTH_PATH = "/"
 # How long a container may take to become ready before the properties that
 # use it report what they see (they judge, not this wait).
 READY_WAIT_S = 30.0
+# Properties whose settings other checks read too (the subject's port and
+# health path are listen's; k8s-consistent reads sigterm's budget): every
+# verdict's fingerprint holds them. A unit test holds this list to the code.
+SETTINGS_READ_ACROSS = ("listen", "sigterm")
 
 
 def scaled_healthcheck(healthcheck: Mapping[str, Any], scale: float) -> dict[str, int]:
@@ -199,7 +203,7 @@ class Subject:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
 
         `code` is the property's module (its code is an input). A verdict
-        that reads the image also depends on the built image's id:
+        that reads the image also depends on the built image's content:
         the plan knows a base pulled by the builder only by its name, and a
         moved tag (python:3.15-slim republished) must re-check what it changed.
         """
@@ -208,16 +212,35 @@ class Subject:
         parts = {
             "property": prop_id,
             "params": params_input(params),
-            "target": str(self.target.id),
+            "target": self.target_inputs(),
             "plan": self.plan().digest,
             "engine": engine,
             "time_scale": self.time_scale,
         }
         if reads_image:
-            parts["image"] = self.image_attrs()["Id"] if self.build().ok else "not built"
+            parts["image"] = (
+                image_content(self.image_attrs(), self.image_history())
+                if self.build().ok
+                else "not built"
+            )
         if isinstance(params, ComposeParams):
             parts["stack_bases"] = self.stack_bases(params)
         return fingerprint(parts, code)
+
+    def target_inputs(self) -> dict[str, Any]:
+        """What of the target, beyond its plan and the property's own settings, a check reads.
+
+        Not its name: the verdicts of two targets that differ only by name
+        (or by a file that this property does not read) are one verdict.
+        """
+        target = self.target
+        return {
+            "python": target.python,
+            "platform": target.platform,
+            "stage": target.variant.target,
+            "lockfile": target.app.lockfile,
+            "settings": {prop: params_input(self.params(prop)) for prop in SETTINGS_READ_ACROSS},
+        }
 
     def stack_bases(self, params: ComposeParams) -> dict[str, str]:
         """Each base a Compose stack runs unbuilt (POSTGRES_IMAGE...): what it is here, by id.

@@ -12,14 +12,25 @@ depend on, erring on the strict side:
 - the target's build plan digest: the Dockerfile, its .dockerignore, every
   file of the context it lets in, the build args, the platform and the ids
   of the base images (what the image's content-hash tag is made of);
-- the built image's id, for every verdict that reads the image (all but
+- what else of the target a check reads: its Python and platform, the
+  built stage, the app's lock file, and the settings of other properties
+  the subject reads for every check (listen's port and path...). Not the
+  target's *name*: two targets of one image and one Deployment (a
+  template listed twice, a team's variants that differ only in their
+  Compose file) get one verdict, checked once;
+- the built image's content (its id's inputs but the harness's own
+  `shipshape.*` labels), for every verdict that reads the image (all but
   `lint`): a base the builder pulls is known to the plan only by its name;
 - for a Compose stack's verdicts, each base the stack runs unbuilt
   (POSTGRES_IMAGE...) by the id of the image standing for it here;
 - the engine (its address and image store) and the emulation scale.
 
 Only passes are stored and reused: a failure is always re-checked, so a
-flaky runtime failure never sticks. Writes are atomic (a temporary file
+flaky runtime failure never sticks. A run that checks afresh takes only the
+verdicts checked in the same run (`shared`), never an earlier run's
+(`reused`). A claim (a file lock per fingerprint) makes a second process
+with the same fingerprint wait for the first's verdict instead of checking
+it too. Writes are atomic (a temporary file
 renamed into place), so parallel xdist workers and a killed run leave either
 a whole verdict or none.
 """
@@ -32,12 +43,15 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from filelock import FileLock
 
 PACKAGE = Path(__file__).resolve().parent
 # Modules of the properties package that every property shares: in the core.
@@ -121,34 +135,90 @@ def fingerprint(parts: Mapping[str, Any], code: str | None = None) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# Fields of `docker image inspect` that name the image or say where the
+# engine keeps it, not what it is: its id's inputs are all the others.
+NOT_CONTENT = ("Id", "RepoTags", "RepoDigests", "Metadata", "GraphDriver", "Descriptor", "Size")
+# The labels the harness stamps on every image it builds, for `shipshape prune`
+# (which target built it): no check reads them, and they alone make two
+# targets' identical builds two image ids.
+HARNESS_LABELS = "shipshape."
+
+
+def image_content(attrs: Mapping[str, Any], history: list[Mapping[str, Any]]) -> str:
+    """A digest of what an image is: its id's inputs but the harness's own labels.
+
+    Its config (with every other label), layers, creation time, platform and
+    history, as `docker image inspect` and `docker history` show them.
+    """
+    config = dict(attrs.get("Config") or {})
+    labels = config.get("Labels") or {}
+    config["Labels"] = {k: v for k, v in labels.items() if not k.startswith(HARNESS_LABELS)}
+    payload = {
+        **{k: v for k, v in attrs.items() if k not in NOT_CONTENT},
+        "Config": config,
+        "History": [{k: v for k, v in h.items() if k not in ("Id", "Tags")} for h in history],
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Stored:
     value: str | None
     numbers: dict[str, float]
     measured_at: str  # ISO 8601, UTC
+    run: str  # the run that checked it (RunIdentity.run_id)
+    target: str  # the target it was checked on
 
 
 @dataclass(frozen=True)
 class VerdictStore:
+    """Passes by fingerprint, shared by the processes of a run and by later runs.
+
+    A run that checks afresh (`earlier_runs=False`) still shares within
+    itself: a verdict whose inputs equal one checked earlier in the same run
+    (two targets of one image, one Deployment) is that verdict, checked once.
+    """
+
     root: Path
+    run: str
+    earlier_runs: bool = True
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
+    @contextmanager
+    def claim(self, key: str) -> Iterator[None]:
+        """Held while a verdict is looked up, checked and stored: another process
+        (an xdist worker) with the same fingerprint waits, then finds it stored.
+        The OS releases it if its holder is killed."""
+        path = self._path(key).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(path)):
+            yield
+
     def get(self, key: str) -> Stored | None:
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
-            return Stored(data["value"], dict(data["numbers"]), data["measured_at"])
+            stored = Stored(
+                data["value"],
+                dict(data["numbers"]),
+                data["measured_at"],
+                data["run"],
+                data["target"],
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, or unreadable: check afresh
+        return stored if self.earlier_runs or stored.run == self.run else None
 
-    def put(self, key: str, value: str | None, numbers: Mapping[str, float]) -> None:
+    def put(self, key: str, value: str | None, numbers: Mapping[str, float], target: str) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "value": value,
             "numbers": dict(numbers),
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "run": self.run,
+            "target": target,
         }
         with tempfile.NamedTemporaryFile(
             "w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8"

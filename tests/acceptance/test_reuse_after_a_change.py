@@ -5,7 +5,8 @@ properties that read the image, run it, or read the Deployment. The runs
 share one verdict store (a cache folder of the test's own) and differ by one
 edit each:
 
-1. an empty store: everything is checked;
+1. an empty store: everything is checked, once: the two variants are one
+   image, so each verdict is checked on one and shared with the other;
 2. nothing changed: everything is reused;
 3. one template edited: that variant's verdicts are re-checked, the other's reused;
 4. the Deployment edited: the verdicts that read it are re-checked on both
@@ -79,6 +80,8 @@ def test_a_change_rechecks_exactly_the_verdicts_that_depend_on_it(
     cache = ("--shipshape-cache-dir", str(tmp_path / "cache"))
     every = {(v, p) for v in VARIANTS for p in PROPERTIES}
 
+    shared: dict[tuple[str, str], str | None] = {}
+
     def run() -> dict[tuple[str, str], bool]:
         result = harness.run(manifest, *cache)
         assert result.exit_code == 0, result.output[-3000:]
@@ -86,9 +89,16 @@ def test_a_change_rechecks_exactly_the_verdicts_that_depend_on_it(
         assert not result.left_behind, result.left_behind
         reuse = reuse_by_verdict(result.records)
         assert set(reuse) == every, sorted(reuse)
+        shared.clear()
+        shared.update({(r.variant, r.property): r.shared_from for r in result.records})
         return reuse
 
     assert not any(run().values()), "an empty store reused a verdict"
+    # The two variants are one image: each verdict is checked on one, shared with the other.
+    for prop in PROPERTIES:
+        sources = {shared[(v, prop)] for v in VARIANTS} - {None}
+        assert len(sources) == 1, (prop, shared)
+        assert sources.pop().split("/")[0] in VARIANTS
     assert all(run().values()), "nothing changed, yet a verdict was re-checked"
 
     edited = tmp_path / "Dockerfile.two"

@@ -66,16 +66,13 @@ def test_a_lost_engine_is_an_error_one_line_and_a_partial_report(
         raise requests.exceptions.ConnectionError("Connection refused")
 
     monkeypatch.setattr(engine, "connect", lambda: client)
-    monkeypatch.setenv("SHIPSHAPE_FRESH", "1")
     monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
     monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
     monkeypatch.setattr(engine, "remove_run", refused)
-    monkeypatch.setitem(
-        REGISTRY, "user", dataclasses.replace(REGISTRY["user"], check=engine_goes_away)
-    )
-    monkeypatch.setitem(
-        REGISTRY, "healthy", dataclasses.replace(REGISTRY["healthy"], check=refused)
-    )
+    # Not reusable: no fingerprint, whose image build this fake engine cannot answer.
+    for prop, check in (("user", engine_goes_away), ("healthy", refused)):
+        unstored = dataclasses.replace(REGISTRY[prop], check=check, reusable=False)
+        monkeypatch.setitem(REGISTRY, prop, unstored)
     report = project.path / "report.json"
     result = project.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report))
     output = result.stdout.str()

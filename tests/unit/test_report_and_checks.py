@@ -97,6 +97,7 @@ def test_json_round_trip_and_keys(tmp_path: Path) -> None:
         "numbers",
         "reused",
         "measured_at",
+        "shared_from",
     }
     assert read_json(path) == RECORDS
 

@@ -24,8 +24,12 @@ class FakeImage:
     id: str
 
     @property
-    def attrs(self) -> dict[str, str]:
-        return {"Id": self.id}
+    def attrs(self) -> dict[str, object]:
+        # Another id, other content: here, another top layer.
+        return {"Id": self.id, "RootFS": {"Type": "layers", "Layers": [self.id]}}
+
+    def history(self) -> list[dict[str, object]]:
+        return [{"Id": self.id, "CreatedBy": 'CMD ["uvicorn"]', "Size": 0}]
 
 
 class FakeImages:
@@ -94,6 +98,7 @@ def test_junit_carries_the_measured_values_grouped_by_target(run: pytest.Pyteste
         "shipshape.value": "281 MB (+18)",
         "shipshape.message": "",
         "shipshape.reused": "",
+        "shipshape.shared_from": "",
     }
     user = {p.get("name"): p.get("value") for p in cases["user"].iter("property")}
     assert user["shipshape.status"] == "fail"
@@ -195,6 +200,40 @@ def test_unchanged_passes_are_reused_and_fresh_rechecks(
     # has moved): every verdict that reads the image is checked again.
     run.fake_engine.images.built_id = "sha256:second"
     assert healthy()["reused"] is False and len(calls) == 4
+
+
+TWO_NAMES = (
+    "apps:\n  web: {path: app}\n  api: {path: app}\nvariants:\n"
+    "  prod:\n    dockerfile: Dockerfile\n    apps: [web]\n    properties: {healthy: {}}\n"
+    "  copy:\n    dockerfile: Dockerfile\n    apps: [api]\n    properties: {healthy: {}}\n"
+)
+
+
+def test_two_targets_of_one_image_share_one_check_also_in_a_fresh_run(
+    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Same plan, same image, same settings, other names: checked once, shown as shared."""
+    calls: list[str] = []
+
+    def counted(subject: object, params: object) -> str:
+        calls.append("healthy")
+        return "1.2s of 10s"
+
+    monkeypatch.setitem(
+        REGISTRY, "healthy", dataclasses.replace(REGISTRY["healthy"], check=counted)
+    )
+    run.path.joinpath("shipshape.yaml").write_text(TWO_NAMES)
+    report = run.path / "r.json"
+    for fresh_run, extra in enumerate(((), ("--shipshape-fresh",)), start=1):
+        result = run.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report), *extra)
+        records = {r["variant"]: r for r in json.loads(report.read_text())}
+        # A fresh run takes nothing from the first: it checks once again.
+        assert len(calls) == fresh_run
+        checked, shared = sorted(records.values(), key=lambda r: bool(r["shared_from"]))
+        assert not checked["shared_from"] and not checked["reused"]
+        assert shared["shared_from"] == f"{checked['variant']}/{checked['app']}/3.15/linux/amd64"
+        assert not shared["reused"] and shared["value"] == "1.2s of 10s"
+        assert any("2 passed (1 shared)" in line for line in result.stdout.lines)
 
 
 def test_a_crash_in_a_check_is_a_harness_error_never_a_verdict(

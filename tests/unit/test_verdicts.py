@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -14,8 +18,15 @@ from shipshape.manifest import Selection, expand_targets, load_manifest
 from shipshape.properties import PARAMS
 from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
-from shipshape.subject import Subject
-from shipshape.verdicts import VerdictStore, fingerprint, harness_digest, params_input
+from shipshape.properties.healthy import Params as Healthy
+from shipshape.subject import SETTINGS_READ_ACROSS, Subject
+from shipshape.verdicts import (
+    VerdictStore,
+    fingerprint,
+    harness_digest,
+    image_content,
+    params_input,
+)
 from tests.support.fake_engine import fake_client
 
 BASE = {"property": "hardened", "target": "t/a/3.15/linux/amd64", "plan": "d1", "engine": "e"}
@@ -109,14 +120,163 @@ def test_every_registered_property_names_a_module_with_its_code() -> None:
 
 
 def test_the_store_round_trips_and_ignores_a_torn_file(tmp_path: Path) -> None:
-    store = VerdictStore(tmp_path)
-    store.put("ab" * 32, "1.2s of 10s", {"seconds": 1.2})
+    store = VerdictStore(tmp_path, "run-1")
+    store.put("ab" * 32, "1.2s of 10s", {"seconds": 1.2}, "t/a/3.15/linux/amd64")
     stored = store.get("ab" * 32)
     assert stored and (stored.value, stored.numbers) == ("1.2s of 10s", {"seconds": 1.2})
+    assert (stored.run, stored.target) == ("run-1", "t/a/3.15/linux/amd64")
     assert not list(tmp_path.rglob("*.tmp"))
     (tmp_path / "cd").mkdir()
     (tmp_path / "cd" / f"{'cd' * 32}.json").write_text('{"value": ')  # a killed writer
     assert store.get("cd" * 32) is None
+    # A verdict stored before runs were recorded is checked again, never guessed.
+    (tmp_path / "ef").mkdir()
+    old = '{"value": "ok", "numbers": {}, "measured_at": "2026-12-01T00:00:00+00:00"}'
+    (tmp_path / "ef" / f"{'ef' * 32}.json").write_text(old)
+    assert store.get("ef" * 32) is None
+
+
+def test_a_fresh_run_takes_only_its_own_runs_verdicts(tmp_path: Path) -> None:
+    VerdictStore(tmp_path, "earlier").put("ab" * 32, "ok", {}, "t/a/3.15/linux/amd64")
+    fresh = VerdictStore(tmp_path, "now", earlier_runs=False)
+    assert fresh.get("ab" * 32) is None
+    assert VerdictStore(tmp_path, "now").get("ab" * 32) is not None  # a run that reuses
+    fresh.put("ab" * 32, "ok again", {}, "u/a/3.15/linux/amd64")
+    stored = fresh.get("ab" * 32)
+    assert stored and (stored.value, stored.run) == ("ok again", "now")
+
+
+def test_a_claim_makes_the_second_checker_wait_and_find_the_verdict(tmp_path: Path) -> None:
+    """Two xdist workers with one fingerprint: one checks, the other takes its verdict."""
+    store = VerdictStore(tmp_path, "run", earlier_runs=False)
+    key = "ab" * 32
+    checks: list[str] = []
+    first_holds = threading.Event()
+
+    def worker(name: str) -> str | None:
+        with store.claim(key):
+            first_holds.set()
+            if stored := store.get(key):
+                return stored.target
+            time.sleep(0.3)  # the check
+            checks.append(name)
+            store.put(key, "ok", {}, name)
+            return None
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(worker, "one")
+        first_holds.wait(5)
+        second = pool.submit(worker, "two")
+        assert (first.result(), second.result()) == (None, "one")
+    assert checks == ["one"]
+
+
+INSPECT = {
+    "Id": "sha256:one",
+    "RepoTags": ["shipshape/one-web:py3.15-amd64-0123456789ab"],
+    "Created": "2026-12-01T23:10:32Z",
+    "Architecture": "amd64",
+    "Os": "linux",
+    "Config": {
+        "Env": ["PATH=/app/.venv/bin:/usr/bin"],
+        "User": "10001:10001",
+        "Labels": {"org.opencontainers.image.version": "1.0.0", "shipshape.target": "one/web"},
+    },
+    "RootFS": {"Type": "layers", "Layers": ["sha256:base", "sha256:venv"]},
+}
+HISTORY = [{"Id": "sha256:one", "Tags": ["shipshape/one-web"], "CreatedBy": "COPY /app/.venv"}]
+
+
+def test_an_images_content_leaves_out_its_names_and_the_harness_labels() -> None:
+    """Two targets' identical builds differ by id, tags and shipshape.* labels only."""
+    content = image_content(INSPECT, HISTORY)
+    twin = {
+        **INSPECT,
+        "Id": "sha256:two",
+        "RepoTags": ["shipshape/two-web:py3.15-amd64-0123456789ab"],
+        "Config": {
+            **INSPECT["Config"],
+            "Labels": {**INSPECT["Config"]["Labels"], "shipshape.target": "two/web"},
+        },
+    }
+    twin_history = [{**HISTORY[0], "Id": "sha256:two", "Tags": ["shipshape/two-web"]}]
+    assert image_content(twin, twin_history) == content
+    # Anything else a check could read is content: a label, the user, a layer, a step.
+    labelled = {**INSPECT["Config"]["Labels"], "org.opencontainers.image.version": "2"}
+    for other, history in (
+        ({**INSPECT, "Config": {**INSPECT["Config"], "Labels": labelled}}, HISTORY),
+        ({**INSPECT, "Config": {**INSPECT["Config"], "User": "0:0"}}, HISTORY),
+        ({**INSPECT, "RootFS": {"Type": "layers", "Layers": ["sha256:base"]}}, HISTORY),
+        ({**INSPECT, "Created": "2026-12-02T00:00:00Z"}, HISTORY),
+        (INSPECT, [{**HISTORY[0], "CreatedBy": "COPY /app /app"}]),
+    ):
+        assert image_content(other, history) != content
+
+
+# ----------------------------------- what of the target a fingerprint holds
+
+
+def target_fingerprint(manifest_text: str, variant: str, tmp_path: Path) -> str:
+    (tmp_path / "app").mkdir(exist_ok=True)
+    for lock in ("uv.lock", "requirements.txt"):
+        (tmp_path / "app" / lock).write_text("")
+    (tmp_path / "Dockerfile").write_text("FROM python:3.15-slim\n")
+    path = tmp_path / "shipshape.yaml"
+    path.write_text(manifest_text)
+    targets, _ = expand_targets(load_manifest(path, PARAMS), Selection(), "linux/amd64")
+    (target,) = [t for t in targets if t.variant.name == variant]
+    options = BuildOptions(cache_dir=tmp_path / "cache", bases=parse_bases(""))
+    subject = Subject(target, fake_client({}), options, RunIdentity.new())
+    subject._plan = SimpleNamespace(digest="plan")  # one plan: the same image
+    return subject.fingerprint("healthy", Healthy(), code="healthy", reads_image=False)
+
+
+TWO_VARIANTS = """apps:
+  web: {path: app}
+  api: {path: app%s}
+variants:
+  one: {dockerfile: Dockerfile, apps: [web], properties: {healthy: {}%s}}
+  two: {dockerfile: Dockerfile, apps: [api], properties: {healthy: {}}}
+"""
+
+
+def test_a_targets_name_is_no_input_what_it_reads_is(tmp_path: Path) -> None:
+    """Two targets of one plan that differ only by their names get one verdict."""
+    same = TWO_VARIANTS % ("", "")
+    one = target_fingerprint(same, "one", tmp_path)
+    assert one == target_fingerprint(same, "two", tmp_path)
+    # Another lock file, or another port the subject probes: another verdict.
+    lockfile = TWO_VARIANTS % (", lockfile: requirements.txt", "")
+    assert target_fingerprint(lockfile, "one", tmp_path) != target_fingerprint(
+        lockfile, "two", tmp_path
+    )
+    port = TWO_VARIANTS % ("", ", listen: {port: 9000}")
+    assert target_fingerprint(port, "one", tmp_path) != target_fingerprint(port, "two", tmp_path)
+
+
+def _literal_params_reads(path: Path) -> tuple[set[str], int]:
+    """The property ids `path` reads with `.params("id")`, and its calls with another argument."""
+    literal, other = set(), 0
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        is_call = isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        if is_call and node.func.attr == "params" and node.args:
+            argument = node.args[0]
+            if isinstance(argument, ast.Constant) and isinstance(argument.value, str):
+                literal.add(argument.value)
+            else:
+                other += 1
+    return literal, other
+
+
+def test_every_setting_a_check_reads_across_properties_is_a_fingerprint_input() -> None:
+    """A property gets its own settings as an argument; another's, only via subject.params."""
+    read: set[str] = set()
+    for path in [verdicts.PACKAGE / "subject.py", *(verdicts.PACKAGE / "properties").glob("*.py")]:
+        literal, other = _literal_params_reads(path)
+        read |= literal
+        # target_inputs' own loop over SETTINGS_READ_ACROSS is the one non-literal read.
+        assert other == (1 if path.name == "subject.py" else 0), path.name
+    assert read == set(SETTINGS_READ_ACROSS)
 
 
 # ------------------------------------------- the stack's bases are inputs too
