@@ -166,6 +166,7 @@ class _Saved(Generic[T]):
     unreadable: dict[str, str] = field(default_factory=dict)  # blob -> why it is no tar
     docs: dict[str, Any] = field(default_factory=dict)  # small JSON blobs, parsed
     raw_hits: set[str] = field(default_factory=set)  # blobs whose stored bytes hold the needle
+    passed_over: set[str] = field(default_factory=set)  # blobs drained unread, as asked
 
     def layers(self) -> dict[str, str]:
         """Each layer blob the saved manifests list, with its media type."""
@@ -197,7 +198,7 @@ class _Saved(Generic[T]):
             + self.unreadable.get(name, "it is not in the saved image")
             + "; an unreadable layer is never passed"
             for name, media_type in layers.items()
-            if name not in self.tars
+            if name not in self.tars and name not in self.passed_over
         ]
         if problems:
             raise PropertyFailed("\n".join(problems))
@@ -218,19 +219,25 @@ def _read_saved(
     image: str,
     read_tar: Callable[[tarfile.TarFile], T],
     needle: bytes | None = None,
+    pass_over: frozenset[str] = frozenset(),
 ) -> _Saved[T]:
     """One streamed pass over `docker save`: each layer through `read_tar`, decompressed.
 
     With a `needle`, every blob's stored bytes are searched for it as well
-    (what the JSON blobs are searched by).
+    (what the JSON blobs are searched by). Blobs named in `pass_over` are
+    drained unread.
     """
     saved: _Saved[T] = _Saved()
     stream = io.BufferedReader(_ChunkStream(client.images.get(image).save()), buffer_size=_CHUNK)
     with tarfile.open(fileobj=stream, mode="r|") as archive:
         for blob in archive:
+            name = blob.name.removeprefix("./")
             handle = archive.extractfile(blob) if blob.isfile() else None
-            if handle is not None:
-                _read_blob(saved, blob.name.removeprefix("./"), blob.size, handle, read_tar, needle)
+            if handle is not None and name in pass_over:
+                saved.names.append(name)
+                saved.passed_over.add(name)
+            elif handle is not None:
+                _read_blob(saved, name, blob.size, handle, read_tar, needle)
     return saved
 
 
@@ -296,14 +303,24 @@ def _content_size(tar: tarfile.TarFile) -> int:
     )
 
 
-def find_in_layers(client: docker.DockerClient, image: str, needle: bytes) -> list[str]:
+def find_in_layers(
+    client: docker.DockerClient,
+    image: str,
+    needle: bytes,
+    predating: Iterable[str] = (),
+) -> list[str]:
     """Every place in `image`'s saved form (layers, config, manifests) holding `needle`.
 
     Layers are searched file by file after decompression, so a secret that a
     later layer deleted is still found where it was written. A layer that
     cannot be read raises PropertyFailed: an unsearched layer is never passed.
+    `predating`: diff ids of layers that existed before the needle was made
+    (a base image's, for a canary made for this search): the same bytes
+    cannot hold it, and the blob stored under that digest (an uncompressed
+    layer, as the classic store saves it) is not searched.
     """
-    saved = _read_saved(client, image, lambda tar: _members_holding(tar, needle), needle)
+    pass_over = frozenset(_blob_name(diff_id) for diff_id in predating)
+    saved = _read_saved(client, image, lambda tar: _members_holding(tar, needle), needle, pass_over)
     saved.readable_layers()
     found: list[str] = []
     for name in saved.names:

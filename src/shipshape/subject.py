@@ -299,9 +299,24 @@ class Subject:
         """Each of `ref`'s layers, bottom first: path -> what the layer's tar says of it."""
         return layer_files(self.client, ref)
 
-    def find_in_image(self, ref: str, needle: bytes) -> list[str]:
-        """Every place in `ref`'s layers (file by file), config and manifests holding `needle`."""
-        return find_in_layers(self.client, ref, needle)
+    def find_canary_in_image(self, ref: str, canary: bytes) -> list[str]:
+        """Every place in `ref`'s layers (file by file), config and manifests holding `canary`.
+
+        `canary` is made for this search: the layers `ref` shares with the
+        runtime base (by diff id, so the same bytes) existed before it and
+        are not searched.
+        """
+        return find_in_layers(self.client, ref, canary, predating=self.runtime_base_layers())
+
+    def runtime_base_layers(self) -> tuple[str, ...]:
+        """The diff ids of the runtime base as used here; none for scratch or a base not local."""
+        base = self.runtime_base()
+        if base is None:
+            return ()
+        try:
+            return tuple(self.client.images.get(base[1]).attrs["RootFS"]["Layers"])
+        except docker.errors.ImageNotFound:
+            return ()  # pulled by the builder only: every layer is searched
 
     # -------------------------------------------------------- probe builds
 

@@ -184,6 +184,32 @@ def test_canary_in_a_plain_layer_of_the_oci_layout_is_found() -> None:
     assert found(saved) == [f"{blob_path(app)}: app/.env"]
 
 
+def diff_id(layer_tar: bytes) -> str:
+    return "sha256:" + hashlib.sha256(layer_tar).hexdigest()
+
+
+def test_a_layer_that_predates_the_canary_is_not_searched_and_the_rest_is() -> None:
+    """A base's layers existed before the canary: the same bytes (one diff id) cannot hold it.
+
+    Here the "base" layer holds it all the same, to show it is not read.
+    """
+    base, app = tar_of(APP_FILES), tar_of({**APP_FILES, "app/other.py": b"x = 1\n"})
+    saved = oci_save([(base, OCI_TAR), (app, OCI_TAR)])
+    client = FakeClient(saved)
+    searched = find_in_layers(client, "app:1", CANARY, predating=[diff_id(base)])  # type: ignore[arg-type]
+    assert searched == [f"{blob_path(app)}: app/.env"]
+    assert len(found(saved)) == 2  # without it, both layers are searched
+
+
+def test_a_compressed_layer_is_searched_though_its_diff_id_predates() -> None:
+    """The containerd store saves compressed blobs: their digest is not the diff id."""
+    layer = tar_of(APP_FILES)
+    saved = oci_save([(gz(layer), OCI_GZIP)])
+    client = FakeClient(saved)
+    searched = find_in_layers(client, "app:1", CANARY, predating=[diff_id(layer)])  # type: ignore[arg-type]
+    assert searched == [f"{blob_path(gz(layer))}: app/.env"]
+
+
 @pytest.mark.parametrize("media_type", [OCI_GZIP, DOCKER_GZIP])
 def test_canary_in_a_gzip_layer_is_found(media_type: str) -> None:
     app = gz(tar_of(APP_FILES))

@@ -4,7 +4,9 @@ A probe build runs on a copy of the app into which a canary token is
 planted everywhere a leak comes from: `.env`, `.git/`, `tests/`, a host
 `.venv/`, `__pycache__/`, a BuildKit secret, and CI-style build args. Every
 layer (file by file), the config and `docker history` are then searched for
-the canary. ENV names and values are checked for secret look-alikes.
+the canary; the layers the probe shares with its runtime base are the same
+bytes as before the canary was made, and are passed over. ENV names and
+values are checked for secret look-alikes.
 
 `unignored` plants it too in context files that the .dockerignore lets
 through (a `secret.pem`, a `.netrc` at the context root): a template that
@@ -74,7 +76,7 @@ def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
         ) as (probe, tag):
             if not probe.ok:
                 raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
-            found = subject.find_in_image(tag, canary.encode())
+            found = subject.find_canary_in_image(tag, canary.encode())
             return found + [
                 f"docker history: {(h.get('CreatedBy') or '')[:120]}"
                 for h in subject.image_history(tag)
