@@ -20,6 +20,9 @@ def interrupt_on_sigterm() -> bool:
         return False
 
     def interrupt(signum: int, frame: object) -> None:
+        # One is enough: a second SIGTERM (a CI runner's follow-up, an impatient
+        # `kill`) must not interrupt the clean-up the first one started.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt(f"shipshape: {signal.Signals(signum).name} received")
 
     signal.signal(signal.SIGTERM, interrupt)
