@@ -160,9 +160,9 @@ def test_reports_write_no_file_beside_them(run: pytest.Pytester, tmp_path: Path)
     assert [p.name for p in out.iterdir()] == ["r.md"]
 
 
-def test_unchanged_passes_are_reused_and_fresh_rechecks(
-    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time the `healthy` check really ran (it passes with "1.2s of 10s")."""
     calls: list[str] = []
 
     def counted(subject: object, params: object) -> str:
@@ -172,6 +172,12 @@ def test_unchanged_passes_are_reused_and_fresh_rechecks(
     monkeypatch.setitem(
         REGISTRY, "healthy", dataclasses.replace(REGISTRY["healthy"], check=counted)
     )
+    return calls
+
+
+def test_unchanged_passes_are_reused_and_fresh_rechecks(
+    run: pytest.Pytester, calls: list[str]
+) -> None:
     report = run.path / "r.json"
 
     def healthy() -> dict:
@@ -210,18 +216,9 @@ TWO_NAMES = (
 
 
 def test_two_targets_of_one_image_share_one_check_also_in_a_fresh_run(
-    run: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    run: pytest.Pytester, calls: list[str]
 ) -> None:
     """Same plan, same image, same settings, other names: checked once, shown as shared."""
-    calls: list[str] = []
-
-    def counted(subject: object, params: object) -> str:
-        calls.append("healthy")
-        return "1.2s of 10s"
-
-    monkeypatch.setitem(
-        REGISTRY, "healthy", dataclasses.replace(REGISTRY["healthy"], check=counted)
-    )
     run.path.joinpath("shipshape.yaml").write_text(TWO_NAMES)
     report = run.path / "r.json"
     for fresh_run, extra in enumerate(((), ("--shipshape-fresh",)), start=1):
