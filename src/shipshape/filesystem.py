@@ -233,10 +233,12 @@ def _read_saved(
         for blob in archive:
             name = blob.name.removeprefix("./")
             handle = archive.extractfile(blob) if blob.isfile() else None
-            if handle is not None and name in pass_over:
+            if handle is None:
+                continue
+            if name in pass_over:
                 saved.names.append(name)
                 saved.passed_over.add(name)
-            elif handle is not None:
+            else:
                 _read_blob(saved, name, blob.size, handle, read_tar, needle)
     return saved
 

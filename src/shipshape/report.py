@@ -202,14 +202,8 @@ def summary_lines(
             lines += [_fit(f"  {r.property:<16} {r.status:<5} {_shown(r)}") for r in rows]
     count = totals(records)
     took = f" in {elapsed_s:.0f}s" if elapsed_s is not None else ""
-    taken = [
-        f"{n} {kind}"
-        for kind, n in (
-            ("reused", sum(1 for r in records if r.reused)),
-            ("shared", sum(1 for r in records if r.shared_from)),
-        )
-        if n
-    ]
+    kinds = Counter(_cell_status(r) for r in records)
+    taken = [f"{kinds[kind]} {kind}" for kind in TAKEN if kinds[kind]]
     passed = f"{count['pass']} passed" + (f" ({', '.join(taken)})" if taken else "")
     lines += [
         "",

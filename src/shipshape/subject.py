@@ -124,6 +124,7 @@ class Subject:
     _user: ImageUser | None = None
     _probe: Probe | None = None
     _inference: Inference | None = None
+    _content: str | None = None
     _engine_info: dict[str, Any] | None = None
     _started: list[RunningContainer] = field(default_factory=list)
 
@@ -218,14 +219,16 @@ class Subject:
             "time_scale": self.time_scale,
         }
         if reads_image:
-            parts["image"] = (
-                image_content(self.image_attrs(), self.image_history())
-                if self.build().ok
-                else "not built"
-            )
+            parts["image"] = self.image_content() if self.build().ok else "not built"
         if isinstance(params, ComposeParams):
             parts["stack_bases"] = self.stack_bases(params)
         return fingerprint(parts, code)
+
+    def image_content(self) -> str:
+        """The built image's content digest (verdicts.image_content), read once per subject."""
+        if self._content is None:
+            self._content = image_content(self.image_attrs(), self.image_history())
+        return self._content
 
     def target_inputs(self) -> dict[str, Any]:
         """What of the target, beyond its plan and the property's own settings, a check reads.

@@ -124,6 +124,10 @@ def params_input(params: Any) -> Any:
     return {f.name: _param_value(getattr(params, f.name)) for f in dataclasses.fields(params)}
 
 
+def _json_digest(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def fingerprint(parts: Mapping[str, Any], code: str | None = None) -> str:
     """The digest of a verdict's inputs (the harness's own code always among them).
 
@@ -132,7 +136,7 @@ def fingerprint(parts: Mapping[str, Any], code: str | None = None) -> str:
     payload = {"harness": harness_digest(), **parts}
     if code is not None:
         payload["code"] = property_code_digest(code)
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return _json_digest(payload)
 
 
 # Fields of `docker image inspect` that name the image or say where the
@@ -158,7 +162,7 @@ def image_content(attrs: Mapping[str, Any], history: list[Mapping[str, Any]]) ->
         "Config": config,
         "History": [{k: v for k, v in h.items() if k not in ("Id", "Tags")} for h in history],
     }
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+    return _json_digest(payload)
 
 
 @dataclass(frozen=True)
