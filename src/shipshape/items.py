@@ -126,8 +126,15 @@ class PropertyItem(pytest.Item):
         # another target's in this run): when, where and by which run.
         self.stored: Stored | None = None
         # Items of one target run on one xdist worker (--dist loadgroup): they
-        # share its image and containers.
-        self.add_marker(pytest.mark.xdist_group(self.parent.name))
+        # share its image and containers. A check that boots its own stack
+        # shares none of them, so it is a group of its own.
+        group = f"{self.parent.name}/{prop.id}" if prop.own_stack else self.parent.name
+        self.add_marker(pytest.mark.xdist_group(group))
+
+    @property
+    def cost(self) -> float:
+        """About how long this item takes: a skipped one, nothing."""
+        return 0.0 if self.skip_reason else self.prop.cost
 
     def runtest(self) -> None:
         if self.skip_reason:

@@ -32,6 +32,7 @@ from shipshape.options import add_options
 from shipshape.properties import REGISTRY
 from shipshape.report import Record, summary_lines, write_json, write_markdown
 from shipshape.runstate import STATE, RunState
+from shipshape.schedule import costliest_groups_first, keep_our_order
 from shipshape.signals import interrupt_on_sigterm
 
 IDENTITY_KEY = "shipshape_identity"
@@ -72,6 +73,10 @@ def pytest_configure(config: pytest.Config) -> None:
     else:
         identity = engine.RunIdentity.new()
     state = RunState(config, identity)
+    keep_our_order(config)
+    config.addinivalue_line(
+        "markers", "cost(seconds): about how long the test takes; the costliest groups start first"
+    )
     if config.get_verbosity() >= -1:  # silenced by -qq
         state.progress_stream = os.fdopen(os.dup(2), "w", buffering=1)
     config.stash[STATE] = state
@@ -105,6 +110,19 @@ def pytest_configure(config: pytest.Config) -> None:
                 pytest.PytestWarning(f"shipshape: swept {removed} resource(s) left by a dead run"),
                 stacklevel=2,
             )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Every worker collects, and sorts, the same list: xdist checks they agree.
+    items[:] = costliest_groups_first(items, _cost)
+
+
+def _cost(item: pytest.Item) -> float:
+    if isinstance(item, PropertyItem):
+        return item.cost
+    # Any other test: its `cost(seconds)` mark, else one ordinary check.
+    marker = item.get_closest_marker("cost")
+    return float(marker.args[0]) if marker else 1.0
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

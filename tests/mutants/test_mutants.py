@@ -140,11 +140,15 @@ def shared_run(
 
 # Every test of the shared run waits for that one child run: on one xdist
 # worker (--dist loadgroup), so the other goes on with the rest of the suite.
+# The child run is the suite's longest task (about 1100 s fresh, 52 tests):
+# its cost mark makes it start first.
 SHARED_RUN_GROUP = pytest.mark.xdist_group("mutants-shared-run")
+SHARED_RUN_COST = pytest.mark.cost(20)
 
 
 @pytest.mark.engine
 @SHARED_RUN_GROUP
+@SHARED_RUN_COST
 @pytest.mark.parametrize("name", [mutant_param(name) for name in sorted(SHARED)])
 def test_mutant_is_caught(name: str, shared_run) -> None:
     assert_caught(name, shared_run.of_variant(name), SHARED[name]["fails"], check_exit=False)
@@ -152,6 +156,7 @@ def test_mutant_is_caught(name: str, shared_run) -> None:
 
 @pytest.mark.engine
 @SHARED_RUN_GROUP
+@SHARED_RUN_COST
 def test_the_shared_run_exits_1_and_leaves_nothing(shared_run) -> None:
     assert shared_run.exit_code == 1, shared_run.output[-2000:]
     assert not shared_run.left_behind, f"the run left these behind: {shared_run.left_behind}"

@@ -43,6 +43,13 @@ class Property:
     # False when the verdict reads only files (the Dockerfile, a Deployment),
     # never the built image: its fingerprint then leaves the image id out.
     reads_image: bool = True
+    # True when the check boots its own Compose stack and shares none of the
+    # target's containers: it then runs in an xdist group of its own, so it
+    # can run beside the target's other checks.
+    own_stack: bool = False
+    # About how many seconds the check takes on a build machine (2 cores):
+    # it orders the work, costliest first (schedule.py), and decides nothing.
+    cost: float = 1.0
 
     @property
     def module(self) -> str:

@@ -87,4 +87,6 @@ def check(subject: Subject, params: Params) -> str:
     return Measured(value + ", stale lock refused", numbers)
 
 
-PROPERTY = Property("build", "builds from a clean context; a stale lock fails it", Params, check)
+PROPERTY = Property(
+    "build", "builds from a clean context; a stale lock fails it", Params, check, cost=3
+)

@@ -105,5 +105,5 @@ def _change_and_rebuild(
 
 
 PROPERTY = Property(
-    "cache", "a source-only change keeps the dependency layer cached", Params, check
+    "cache", "a source-only change keeps the dependency layer cached", Params, check, cost=4
 )

@@ -112,4 +112,6 @@ PROPERTY = Property(
     "a plain `docker compose up` builds or names every image it runs",
     Params,
     check,
+    own_stack=True,
+    cost=6,
 )

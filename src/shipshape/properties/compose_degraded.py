@@ -50,4 +50,11 @@ def check(subject: Subject, params: Params) -> Measured:
     )
 
 
-PROPERTY = Property("compose-degraded", "a backend outage degrades, not crashes", Params, check)
+PROPERTY = Property(
+    "compose-degraded",
+    "a backend outage degrades, not crashes",
+    Params,
+    check,
+    own_stack=True,
+    cost=6,
+)

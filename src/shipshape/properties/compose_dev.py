@@ -56,4 +56,11 @@ def check(subject: Subject, params: Params) -> Measured:
     return Measured(f"reloaded in {seconds:.1f}s", {"seconds": seconds})
 
 
-PROPERTY = Property("compose-dev", "with the override, an edit reloads the app", Params, check)
+PROPERTY = Property(
+    "compose-dev",
+    "with the override, an edit reloads the app",
+    Params,
+    check,
+    own_stack=True,
+    cost=6,
+)

@@ -43,4 +43,6 @@ def check(subject: Subject, params: Params) -> Measured:
     return Measured(f"round trip {seconds:.1f}s", {"seconds": seconds})
 
 
-PROPERTY = Property("compose-durable", "data survives down + up", Params, check)
+PROPERTY = Property(
+    "compose-durable", "data survives down + up", Params, check, own_stack=True, cost=11
+)

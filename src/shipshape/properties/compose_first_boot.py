@@ -94,4 +94,6 @@ PROPERTY = Property(
     "every first boot on an empty volume migrates and comes up healthy",
     Params,
     check,
+    own_stack=True,
+    cost=54,
 )

@@ -51,4 +51,6 @@ def check(subject: Subject, params: Params) -> Measured:
     return Measured(f"stack healthy in {seconds:.1f}s", {"seconds": seconds})
 
 
-PROPERTY = Property("compose-healthy", "the stack comes up healthy in order", Params, check)
+PROPERTY = Property(
+    "compose-healthy", "the stack comes up healthy in order", Params, check, own_stack=True, cost=6
+)

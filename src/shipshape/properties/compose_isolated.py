@@ -58,4 +58,6 @@ PROPERTY = Property(
     "parallel stacks do not collide; only the app is published",
     ComposeParams,
     check,
+    own_stack=True,
+    cost=7,
 )

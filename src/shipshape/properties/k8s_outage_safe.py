@@ -97,4 +97,6 @@ PROPERTY = Property(
     "a backend outage fails readiness, never liveness",
     Params,
     check,
+    own_stack=True,
+    cost=11,
 )

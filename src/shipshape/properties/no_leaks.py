@@ -105,5 +105,5 @@ def check(subject: Subject, params: Params) -> str:
 
 
 PROPERTY = Property(
-    "no-leaks", "no secret or context clutter in any layer or history", Params, check
+    "no-leaks", "no secret or context clutter in any layer or history", Params, check, cost=3
 )

@@ -142,5 +142,9 @@ def check(subject: Subject, params: Params) -> str | Measured:
 
 
 PROPERTY = Property(
-    "reproducible", "two builds of one commit, at other times, give the same image", Params, check
+    "reproducible",
+    "two builds of one commit, at other times, give the same image",
+    Params,
+    check,
+    cost=8,
 )

@@ -118,4 +118,4 @@ def check(subject: Subject, params: Params) -> Measured:
     )
 
 
-PROPERTY = Property("sigterm", "SIGTERM stops it promptly and cleanly", Params, check)
+PROPERTY = Property("sigterm", "SIGTERM stops it promptly and cleanly", Params, check, cost=4)
