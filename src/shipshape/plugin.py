@@ -75,7 +75,8 @@ def pytest_configure(config: pytest.Config) -> None:
     state = RunState(config, identity)
     keep_our_order(config)
     config.addinivalue_line(
-        "markers", "cost(seconds): about how long the test takes; the costliest groups start first"
+        "markers",
+        "shipshape_cost(seconds): about how long the test takes; the costliest groups start first",
     )
     if config.get_verbosity() >= -1:  # silenced by -qq
         state.progress_stream = os.fdopen(os.dup(2), "w", buffering=1)
@@ -120,8 +121,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _cost(item: pytest.Item) -> float:
     if isinstance(item, PropertyItem):
         return item.cost
-    # Any other test: its `cost(seconds)` mark, else one ordinary check.
-    marker = item.get_closest_marker("cost")
+    # Any other test: its `shipshape_cost(seconds)` mark, else one ordinary check.
+    marker = item.get_closest_marker("shipshape_cost")
     return float(marker.args[0]) if marker else 1.0
 
 

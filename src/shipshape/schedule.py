@@ -19,11 +19,13 @@ import pytest
 
 
 def group_of(item: pytest.Item) -> str:
-    """The xdist group an item runs in; an item without one is its own group."""
-    marker = item.get_closest_marker("xdist_group")
-    if marker is None:
-        return item.nodeid
-    return str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+    """The xdist group an item runs in, named as xdist names it (every
+    `xdist_group` mark, joined); an item without one is its own group."""
+    names = {
+        str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+        for mark in item.iter_markers("xdist_group")
+    }
+    return "_".join(sorted(names)) if names else item.nodeid
 
 
 def costliest_groups_first(
@@ -34,18 +36,14 @@ def costliest_groups_first(
     Stable: a group's items stay together in their order, groups of equal
     cost keep collection order, so every worker collects the same list.
     """
+    groups = [group_of(item) for item in items]
     group_cost: dict[str, float] = defaultdict(float)
     first_seen: dict[str, int] = {}
-    for index, item in enumerate(items):
-        group = group_of(item)
+    for index, (item, group) in enumerate(zip(items, groups, strict=True)):
         group_cost[group] += cost(item)
         first_seen.setdefault(group, index)
-
-    def rank(item: pytest.Item) -> tuple[float, int]:
-        group = group_of(item)
-        return -group_cost[group], first_seen[group]
-
-    return sorted(items, key=rank)
+    order = sorted(range(len(items)), key=lambda i: (-group_cost[groups[i]], first_seen[groups[i]]))
+    return [items[i] for i in order]
 
 
 def keep_our_order(config: pytest.Config) -> None:

@@ -143,7 +143,7 @@ def shared_run(
 # The child run is the suite's longest task (about 1100 s fresh, 52 tests):
 # its cost mark makes it start first.
 SHARED_RUN_GROUP = pytest.mark.xdist_group("mutants-shared-run")
-SHARED_RUN_COST = pytest.mark.cost(20)
+SHARED_RUN_COST = pytest.mark.shipshape_cost(20)
 
 
 @pytest.mark.engine
