@@ -305,11 +305,17 @@ class Subject:
     def find_canary_in_image(self, ref: str, canary: bytes) -> list[str]:
         """Every place in `ref`'s layers (file by file), config and manifests holding `canary`.
 
-        `canary` is made for this search: the layers `ref` shares with the
-        runtime base (by diff id, so the same bytes) existed before it and
-        are not searched.
+        `canary` is made for this search, after this target's image was
+        built: the layers `ref` shares with the runtime base or with that
+        image (by diff id, so the same bytes) existed before it and are not
+        searched. A layer the canary could reach differs from the image's.
         """
-        return find_in_layers(self.client, ref, canary, predating=self.runtime_base_layers())
+        predating = (*self.runtime_base_layers(), *self.image_layers())
+        return find_in_layers(self.client, ref, canary, predating=predating)
+
+    def image_layers(self) -> tuple[str, ...]:
+        """The diff ids of this target's built image, bottom first."""
+        return tuple((self.image_attrs().get("RootFS") or {}).get("Layers") or ())
 
     def runtime_base_layers(self) -> tuple[str, ...]:
         """The diff ids of the runtime base as used here; none for scratch or a base not local."""
