@@ -56,7 +56,7 @@ from shipshape.manifest import App, Target, TargetId
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
-from shipshape.verdicts import fingerprint, image_content, params_input
+from shipshape.verdicts import file_input, fingerprint, image_content, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
@@ -200,26 +200,32 @@ class Subject:
             self._engine_info = self.client.info()
         return self._engine_info
 
-    def fingerprint(self, prop_id: str, params: Any, *, code: str, reads_image: bool = True) -> str:
+    def fingerprint(self, prop_id: str, params: Any, *, code: str, only_files: bool = False) -> str:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
 
         `code` is the property's module (its code is an input). A verdict
-        that reads the image also depends on the built image's content:
-        the plan knows a base pulled by the builder only by its name, and a
-        moved tag (python:3.15-slim republished) must re-check what it changed.
+        that reads only files (`only_files`: lint) depends on the
+        Dockerfile's text and its parameters' files, not on the build
+        context, the app or the image. Any other also depends on the build
+        plan and what of the target it reads, and on the built image's
+        content: the plan knows a base pulled by the builder only by its
+        name, and a moved tag (python:3.15-slim republished) must re-check
+        what it changed.
         """
         info = self.engine_info()
         engine = f"{self.client.api.base_url} {info.get('Driver')} {info.get('DriverStatus')}"
-        parts = {
+        parts: dict[str, Any] = {
             "property": prop_id,
             "params": params_input(params),
-            "target": self.target_inputs(),
-            "plan": self.plan().digest,
             "engine": engine,
             "time_scale": self.time_scale,
         }
-        if reads_image:
-            parts["image"] = self.image_content() if self.build().ok else "not built"
+        if only_files:
+            parts["dockerfile"] = file_input(self.target.variant.dockerfile)
+            return fingerprint(parts, code)
+        parts["target"] = self.target_inputs()
+        parts["plan"] = self.plan().digest
+        parts["image"] = self.image_content() if self.build().ok else "not built"
         if isinstance(params, ComposeParams):
             parts["stack_bases"] = self.stack_bases(params)
         return fingerprint(parts, code)

@@ -9,6 +9,9 @@ depend on, erring on the strict side:
   code re-checks that property's verdicts and no other;
 - the property's id and parameters, including the *content* of every file
   a parameter names (a Deployment, a Compose file, a hadolint config);
+- for a verdict that reads only files (`lint`, `k8s-drain-safe`), the
+  Dockerfile's path and text, and nothing else of the target: one
+  template's lint holds for every app built from it. For every other:
 - the target's build plan digest: the Dockerfile, its .dockerignore, every
   file of the context it lets in, the build args, the platform and the ids
   of the base images (what the image's content-hash tag is made of);
@@ -19,8 +22,7 @@ depend on, erring on the strict side:
   template listed twice, a team's variants that differ only in their
   Compose file) get one verdict, checked once;
 - the built image's content (its id's inputs but the harness's own
-  `shipshape.*` labels), for every verdict that reads the image (all but
-  `lint`): a base the builder pulls is known to the plan only by its name;
+  `shipshape.*` labels): a base the builder pulls is known to the plan only by its name;
 - for a Compose stack's verdicts, each base the stack runs unbuilt
   (POSTGRES_IMAGE...) by the id of the image standing for it here;
 - the engine (its address and image store) and the emulation scale.
@@ -116,6 +118,11 @@ def _param_value(value: Any) -> Any:
     if isinstance(value, Mapping):
         return {str(k): _param_value(v) for k, v in value.items()}
     return value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
+
+
+def file_input(path: Path) -> Any:
+    """A file as fingerprint input: its path and content."""
+    return _param_value(path)
 
 
 def params_input(params: Any) -> Any:

@@ -19,6 +19,7 @@ from shipshape.properties import PARAMS
 from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
 from shipshape.properties.healthy import Params as Healthy
+from shipshape.properties.lint import Params as Lint
 from shipshape.subject import SETTINGS_READ_ACROSS, Subject
 from shipshape.verdicts import (
     VerdictStore,
@@ -228,7 +229,8 @@ def target_fingerprint(manifest_text: str, variant: str, tmp_path: Path) -> str:
     options = BuildOptions(cache_dir=tmp_path / "cache", bases=parse_bases(""))
     subject = Subject(target, fake_client({}), options, RunIdentity.new())
     subject._plan = SimpleNamespace(digest="plan")  # one plan: the same image
-    return subject.fingerprint("healthy", Healthy(), code="healthy", reads_image=False)
+    subject._built = SimpleNamespace(ok=False)  # no image to read: the same "not built"
+    return subject.fingerprint("healthy", Healthy(), code="healthy")
 
 
 TWO_VARIANTS = """apps:
@@ -252,6 +254,44 @@ def test_a_targets_name_is_no_input_what_it_reads_is(tmp_path: Path) -> None:
     )
     port = TWO_VARIANTS % ("", ", listen: {port: 9000}")
     assert target_fingerprint(port, "one", tmp_path) != target_fingerprint(port, "two", tmp_path)
+
+
+ONE_TEMPLATE_TWO_APPS = """apps:
+  web: {path: app, lockfile: uv.lock}
+  api: {path: app, lockfile: requirements.txt}
+variants:
+  one: {dockerfile: Dockerfile, apps: [web, api], properties: {healthy: {}, lint: {}}}
+"""
+
+
+def test_a_verdict_on_files_alone_holds_for_every_app_of_its_template(tmp_path: Path) -> None:
+    """lint reads the Dockerfile's text: not the app, its plan or its image."""
+    (tmp_path / "app").mkdir()
+    for lock in ("uv.lock", "requirements.txt"):
+        (tmp_path / "app" / lock).write_text("")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:3.15-slim\n")
+    path = tmp_path / "shipshape.yaml"
+    path.write_text(ONE_TEMPLATE_TWO_APPS)
+    targets, _ = expand_targets(load_manifest(path, PARAMS), Selection(), "linux/amd64")
+    options = BuildOptions(cache_dir=tmp_path / "cache", bases=parse_bases(""))
+
+    def fingerprints() -> list[tuple[str, str]]:
+        found = []
+        for number, target in enumerate(targets):
+            subject = Subject(target, fake_client({}), options, RunIdentity.new())
+            subject._plan = SimpleNamespace(digest=f"plan of app {number}")
+            subject._built = SimpleNamespace(ok=False)
+            lint = subject.fingerprint("lint", Lint(), code="lint", only_files=True)
+            found.append((lint, subject.fingerprint("healthy", Healthy(), code="healthy")))
+        return found
+
+    (web_lint, web_healthy), (api_lint, api_healthy) = fingerprints()
+    assert web_lint == api_lint  # one template: one lint verdict
+    assert web_healthy != api_healthy  # two plans and lock files: two
+    dockerfile.write_text("FROM python:3.15-slim\nUSER 10001\n")
+    (edited_lint, _), _ = fingerprints()
+    assert edited_lint != web_lint  # the Dockerfile's text is its input
 
 
 def _literal_params_reads(path: Path) -> tuple[set[str], int]:
@@ -292,7 +332,8 @@ def stack_fingerprint(prop: str, params: object, ids: dict[str, str], bases: str
     options = BuildOptions(cache_dir=REPO / ".shipshape", bases=parse_bases(bases))
     subject = Subject(target, fake_client(ids), options, RunIdentity.new())
     subject._plan = SimpleNamespace(digest="plan")  # the build plan is not the point here
-    return subject.fingerprint(prop, params, code=prop.replace("-", "_"), reads_image=False)
+    subject._built = SimpleNamespace(ok=False)  # nor the image
+    return subject.fingerprint(prop, params, code=prop.replace("-", "_"))
 
 
 STAND_INS = "postgres:16=local/pg:17\nredis:7=local/redis:7\n"

@@ -40,9 +40,11 @@ class Property:
     # (a vulnerability database that changes daily) or the check writes an
     # artifact each run (an SBOM): always checked afresh.
     reusable: bool = True
-    # False when the verdict reads only files (the Dockerfile, a Deployment),
-    # never the built image: its fingerprint then leaves the image id out.
-    reads_image: bool = True
+    # True when the verdict reads only files: the Dockerfile's text and the
+    # files its parameters name (a Deployment, a hadolint config), never the
+    # build context or the image. Its fingerprint is then those files, so
+    # one template's verdict holds for every app built from it.
+    reads_only_files: bool = False
     # True when the check boots its own Compose stack and shares none of the
     # target's containers: it then runs in an xdist group of its own, so it
     # can run beside the target's other checks.

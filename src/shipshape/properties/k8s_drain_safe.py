@@ -135,5 +135,5 @@ PROPERTY = Property(
     "drains, rollouts and node loss keep serving: PDB, spread, preStop, grace period",
     Params,
     check,
-    reads_image=False,
+    reads_only_files=True,
 )

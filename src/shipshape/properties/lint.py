@@ -240,5 +240,5 @@ PROPERTY = Property(
     "hadolint and Trivy misconfiguration scan are clean; checkov on the Deployment",
     Params,
     check,
-    reads_image=False,
+    reads_only_files=True,
 )
