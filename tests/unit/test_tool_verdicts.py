@@ -221,6 +221,28 @@ def test_lint_failure_says_which_tool_found_what(tool_bin: Path, tmp_path: Path)
     assert argv_of(tool_bin, "hadolint") == ["--format", "json", str(dockerfile)]
 
 
+def test_trivy_uses_its_embedded_checks_only_and_calls_no_one(
+    tool_bin: Path, tmp_path: Path
+) -> None:
+    """No checks bundle from mirror.gcr.io or from an earlier run's cache; no telemetry.
+
+    Either bundle would make lint's verdict depend on more than the Dockerfile
+    and the locked trivy, which is all its fingerprint holds.
+    """
+    dockerfile = tmp_path / "Dockerfile.web"
+    dockerfile.write_text("FROM python:3.13-slim\n")
+    fake_tool(tool_bin, "hadolint", stdout="[]")
+    fake_tool(tool_bin, "trivy", stdout="{}")
+    lint.check(lint_subject(dockerfile), lint.Params())
+    argv = argv_of(tool_bin, "trivy")
+    for flag in ("--skip-check-update", "--skip-version-check", "--disable-telemetry"):
+        assert flag in argv
+    cache_dir = Path(argv[argv.index("--cache-dir") + 1])
+    assert not cache_dir.exists()  # a folder of its own, gone with the scan
+    assert not cache_dir.is_relative_to(Path.home())
+    assert cache_dir not in Path(argv[-1]).parents and Path(argv[-1]) not in cache_dir.parents
+
+
 def test_lint_passes_the_configured_hadolint_config(tool_bin: Path, tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM python:3.13-slim\n")

