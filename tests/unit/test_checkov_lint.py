@@ -124,7 +124,14 @@ def clean_dockerfile(tool_bin: Path, tmp_path: Path) -> Path:
 
 def test_lint_names_checkovs_findings_beside_the_others(tool_bin: Path, tmp_path: Path) -> None:
     dockerfile = clean_dockerfile(tool_bin, tmp_path)
-    fake_tool(tool_bin, "checkov", stdout=report(failed=["CKV_K8S_22"]), exit_code=1)
+    update_check = "CKV_SKIP_PACKAGE_UPDATE_CHECK"
+    fake_tool(
+        tool_bin,
+        "checkov",
+        stdout=report(failed=["CKV_K8S_22"]),
+        exit_code=1,
+        env_names=(update_check,),
+    )
     with pytest.raises(PropertyFailed) as error:
         lint.check(lint_subject(dockerfile), lint.Params(k8s_manifest=DEPLOYMENT))
     assert str(error.value).startswith(
@@ -135,6 +142,8 @@ def test_lint_names_checkovs_findings_beside_the_others(tool_bin: Path, tmp_path
     # Its kubernetes checks only, offline (no vendor download), all of them.
     assert argv[:4] == ["--file", str(DEPLOYMENT), "--framework", "kubernetes"]
     assert "--skip-download" in argv and "--check" not in argv and "--soft-fail" not in argv
+    # Nor its request to pypi.org for a newer checkov.
+    assert json.loads((tool_bin / "checkov.env").read_text()) == {update_check: "true"}
 
 
 def test_lint_without_a_manifest_runs_no_checkov(tool_bin: Path, tmp_path: Path) -> None:
