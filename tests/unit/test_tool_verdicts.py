@@ -237,6 +237,8 @@ def test_trivy_uses_its_embedded_checks_only_and_calls_no_one(
     argv = argv_of(tool_bin, "trivy")
     for flag in ("--skip-check-update", "--skip-version-check", "--disable-telemetry"):
         assert flag in argv
+    # No .trivyignore of the folder the harness happens to run in either.
+    assert not Path(argv[argv.index("--ignorefile") + 1]).is_relative_to(Path.cwd())
     cache_dir = Path(argv[argv.index("--cache-dir") + 1])
     assert not cache_dir.exists()  # a folder of its own, gone with the scan
     assert not cache_dir.is_relative_to(Path.home())

@@ -194,6 +194,8 @@ def _trivy(content: bytes, params: Params) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         scanned, cache_dir = Path(folder) / "scanned", Path(folder) / "cache"
         scanned.mkdir()
+        no_ignores = Path(folder) / "empty.trivyignore"
+        no_ignores.write_text("")
         # Trivy recognises a Dockerfile by its name.
         (scanned / "Dockerfile").write_bytes(content)
         done = subprocess.run(
@@ -212,6 +214,9 @@ def _trivy(content: bytes, params: Params) -> list[str]:
                 str(cache_dir),
                 "--skip-version-check",
                 "--disable-telemetry",
+                # Not a .trivyignore of whatever folder the harness runs in.
+                "--ignorefile",
+                str(no_ignores),
                 "--misconfig-scanners",
                 "dockerfile",
                 "--format",
