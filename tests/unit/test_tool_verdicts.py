@@ -217,8 +217,26 @@ def test_lint_failure_says_which_tool_found_what(tool_bin: Path, tmp_path: Path)
         "  hadolint DL3025 line 3: Use JSON notation for CMD\n"
         "  trivy DS-0002 HIGH: Image user should not be 'root'"
     )
-    # hadolint's exit status is its verdict: no --no-fail, and no config by default.
-    assert argv_of(tool_bin, "hadolint") == ["--format", "json", str(dockerfile)]
+    # hadolint's exit status is its verdict: no --no-fail; by default, its defaults.
+    argv = argv_of(tool_bin, "hadolint")
+    assert argv[:3] == ["--format", "json", "--config"] and argv[4:] == [str(dockerfile)]
+    assert Path(argv[3]).name == "defaults.yaml" and not Path(argv[3]).exists()
+
+
+def test_hadolint_takes_no_config_or_variable_it_finds_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .hadolint.yaml in the folder the harness runs in, or HADOLINT_IGNORE, hides nothing.
+
+    Both would have silently ignored DL3025 (the real hadolint, as shipped).
+    """
+    (tmp_path / ".hadolint.yaml").write_text("ignored: [DL3025]\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HADOLINT_IGNORE", "DL3025")
+    dockerfile = tmp_path / "Dockerfile"
+    dockerfile.write_text("FROM python:3.13-slim\nCMD python -m http.server\n")
+    found = lint._hadolint(dockerfile, lint.Params())
+    assert [f.split(" line")[0] for f in found] == ["hadolint DL3025"]
 
 
 def test_trivy_uses_its_embedded_checks_only_and_calls_no_one(

