@@ -223,6 +223,22 @@ def test_lint_failure_says_which_tool_found_what(tool_bin: Path, tmp_path: Path)
     assert Path(argv[3]).name == "defaults.yaml" and not Path(argv[3]).exists()
 
 
+@pytest.mark.parametrize("trap", [".trivyignore", "trivy.yaml", "TRIVY_*"])
+def test_trivy_takes_no_ignore_file_config_or_variable_it_finds_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trap: str
+) -> None:
+    """The folder the harness runs in, or the environment, hides nothing (the real trivy)."""
+    monkeypatch.chdir(tmp_path)
+    if trap == "trivy.yaml":
+        (tmp_path / "trivy.yaml").write_text('scan:\n  skip-files: ["**/Dockerfile"]\n')
+    elif trap == "TRIVY_*":
+        monkeypatch.setenv("TRIVY_SKIP_FILES", "**/Dockerfile")
+    else:
+        (tmp_path / ".trivyignore").write_text("DS-0002\n")
+    found = lint._trivy(b'FROM python:3.13-slim\nCMD ["python"]\n', lint.Params())
+    assert [f.split(" HIGH")[0] for f in found] == ["trivy DS-0002"]
+
+
 def test_hadolint_takes_no_config_or_variable_it_finds_on_its_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

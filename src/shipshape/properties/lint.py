@@ -243,6 +243,9 @@ def _trivy(content: bytes, params: Params) -> list[str]:
             capture_output=True,
             text=True,
             check=False,
+            # Nor a trivy.yaml of that folder, nor TRIVY_* variables: only the flags above.
+            cwd=folder,
+            env={k: v for k, v in os.environ.items() if not k.startswith("TRIVY_")},
         )
     return trivy_verdict(done.returncode, done.stdout, done.stderr)
 
