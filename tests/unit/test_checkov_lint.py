@@ -197,3 +197,23 @@ def test_real_checkov_flags_a_weakened_deployment_and_a_bare_skip(tmp_path: Path
     assert len(found) == 2, found
     assert found[0].startswith("checkov CKV_K8S_22 Deployment.fastapi-app.fastapi-app lines ")
     assert found[1].startswith("checkov skip of CKV_K8S_14 ")
+
+
+def test_real_checkov_takes_no_config_it_finds_on_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A .checkov.yaml in the folder the harness runs in (or home) skips no check.
+
+    Its `skip-check` used to hide the finding: lint passed a weakened Deployment.
+    """
+    weakened = DEPLOYMENT.read_text(encoding="utf-8").replace(
+        "readOnlyRootFilesystem: true", "readOnlyRootFilesystem: false"
+    )
+    (tmp_path / "deployment.yaml").write_text(weakened, encoding="utf-8")
+    (tmp_path / ".checkov.yaml").write_text("skip-check:\n  - CKV_K8S_22\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CKV_SKIP_CHECK", "CKV_K8S_22")
+    lint._checkov_run.cache_clear()
+    found = lint._checkov(Path("deployment.yaml"))
+    assert [f.split(" Deployment")[0] for f in found] == ["checkov CKV_K8S_22"]

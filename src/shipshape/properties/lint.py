@@ -150,9 +150,22 @@ def checkov_verdict(returncode: int, stdout: str, stderr: str, manifest: Path) -
 @cache
 def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
     """checkov on one manifest content (`digest`): once per process, not once per target."""
-    done = subprocess.run(
+    tool = find_tool("checkov", "checkov", bundled=False)
+    # Its own folder as working and home folder, and no CKV_*/BC_* variables:
+    # never a .checkov.yaml (skip-check: ...) of the folder the harness runs
+    # in or of the user's home, which would silently skip a check.
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("CKV_", "BC_"))}
+    with tempfile.TemporaryDirectory() as folder:
+        done = _run_checkov(tool, str(Path(manifest).resolve()), folder, environment)
+    return tuple(checkov_verdict(done.returncode, done.stdout, done.stderr, Path(manifest)))
+
+
+def _run_checkov(
+    tool: str, manifest: str, folder: str, environment: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [
-            find_tool("checkov", "checkov", bundled=False),
+            tool,
             "--file",
             manifest,
             "--framework",
@@ -166,10 +179,10 @@ def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
         capture_output=True,
         text=True,
         check=False,
+        cwd=folder,
         # Nor the request to pypi.org for a newer checkov it makes on import.
-        env={**os.environ, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
+        env={**environment, "HOME": folder, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
     )
-    return tuple(checkov_verdict(done.returncode, done.stdout, done.stderr, Path(manifest)))
 
 
 def _checkov(manifest: Path) -> list[str]:
