@@ -305,6 +305,12 @@ def _content_size(tar: tarfile.TarFile) -> int:
     )
 
 
+def diff_ids(attrs: Mapping[str, Any]) -> tuple[str, ...]:
+    """An image's layers by diff id (the digest of the uncompressed tar), bottom first,
+    from its `docker image inspect`."""
+    return tuple((attrs.get("RootFS") or {}).get("Layers") or ())
+
+
 def find_in_layers(
     client: docker.DockerClient,
     image: str,

@@ -46,6 +46,7 @@ from shipshape.filesystem import (
     Entry,
     LayerFile,
     config_digest,
+    diff_ids,
     find_in_layers,
     image_entries,
     layer_files,
@@ -301,8 +302,7 @@ class Subject:
 
     def image_digests(self, ref: str) -> tuple[str, tuple[str, ...]]:
         """`ref`'s config digest (from `docker save`, on either store) and its layers' diff ids."""
-        layers = (self.client.images.get(ref).attrs.get("RootFS") or {}).get("Layers") or ()
-        return config_digest(self.client, ref), tuple(layers)
+        return config_digest(self.client, ref), diff_ids(self.client.images.get(ref).attrs)
 
     def layer_files(self, ref: str) -> list[dict[str, LayerFile]]:
         """Each of `ref`'s layers, bottom first: path -> what the layer's tar says of it."""
@@ -321,7 +321,7 @@ class Subject:
 
     def image_layers(self) -> tuple[str, ...]:
         """The diff ids of this target's built image, bottom first."""
-        return tuple((self.image_attrs().get("RootFS") or {}).get("Layers") or ())
+        return diff_ids(self.image_attrs())
 
     def runtime_base_layers(self) -> tuple[str, ...]:
         """The diff ids of the runtime base as used here; none for scratch or a base not local."""
@@ -329,7 +329,7 @@ class Subject:
         if base is None:
             return ()
         try:
-            return tuple(self.client.images.get(base[1]).attrs["RootFS"]["Layers"])
+            return diff_ids(self.client.images.get(base[1]).attrs)
         except docker.errors.ImageNotFound:
             return ()  # pulled by the builder only: every layer is searched
 

@@ -22,7 +22,8 @@ depend on, erring on the strict side:
   template listed twice, a team's variants that differ only in their
   Compose file) get one verdict, checked once;
 - the built image's content (its id's inputs but the harness's own
-  `shipshape.*` labels): a base the builder pulls is known to the plan only by its name;
+  `shipshape.*` labels): a base the builder pulls is known to the plan
+  only by its name;
 - for a Compose stack's verdicts, each base the stack runs unbuilt
   (POSTGRES_IMAGE...) by the id of the image standing for it here;
 - the engine (its address and image store) and the emulation scale.

@@ -147,42 +147,43 @@ def checkov_verdict(returncode: int, stdout: str, stderr: str, manifest: Path) -
     return found
 
 
+def _environment_without(*prefixes: str) -> dict[str, str]:
+    """This process's environment but a tool's own variables, which could change its verdict."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+
+
 @cache
 def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
     """checkov on one manifest content (`digest`): once per process, not once per target."""
-    tool = find_tool("checkov", "checkov", bundled=False)
     # Its own folder as working and home folder, and no CKV_*/BC_* variables:
     # never a .checkov.yaml (skip-check: ...) of the folder the harness runs
     # in or of the user's home, which would silently skip a check.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("CKV_", "BC_"))}
     with tempfile.TemporaryDirectory() as folder:
-        done = _run_checkov(tool, str(Path(manifest).resolve()), folder, environment)
+        done = subprocess.run(
+            [
+                find_tool("checkov", "checkov", bundled=False),
+                "--file",
+                str(Path(manifest).resolve()),
+                "--framework",
+                "kubernetes",
+                "--output",
+                "json",
+                "--compact",
+                # Offline: no download of its vendor's guidelines and severities.
+                "--skip-download",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=folder,
+            # Nor the request to pypi.org for a newer checkov it makes on import.
+            env={
+                **_environment_without("CKV_", "BC_"),
+                "HOME": folder,
+                "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
+            },
+        )
     return tuple(checkov_verdict(done.returncode, done.stdout, done.stderr, Path(manifest)))
-
-
-def _run_checkov(
-    tool: str, manifest: str, folder: str, environment: dict[str, str]
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            tool,
-            "--file",
-            manifest,
-            "--framework",
-            "kubernetes",
-            "--output",
-            "json",
-            "--compact",
-            # Offline: no download of its vendor's guidelines and severities.
-            "--skip-download",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=folder,
-        # Nor the request to pypi.org for a newer checkov it makes on import.
-        env={**environment, "HOME": folder, "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true"},
-    )
 
 
 def _checkov(manifest: Path) -> list[str]:
@@ -200,7 +201,6 @@ def _hadolint(dockerfile: Path, params: Params) -> list[str]:
     # .hadolint.yaml), else hadolint's defaults: never one it would find on
     # its own in the folder the harness runs in or the home folder, nor its
     # HADOLINT_* variables, which could silently ignore a rule.
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("HADOLINT_")}
     with tempfile.TemporaryDirectory() as folder:
         config = params.hadolint_config
         if config:
@@ -213,7 +213,7 @@ def _hadolint(dockerfile: Path, params: Params) -> list[str]:
             capture_output=True,
             text=True,
             check=False,
-            env=environment,
+            env=_environment_without("HADOLINT_"),
         )
     return hadolint_verdict(done.returncode, done.stdout, done.stderr, params.hadolint_config)
 
@@ -258,7 +258,7 @@ def _trivy(content: bytes, params: Params) -> list[str]:
             check=False,
             # Nor a trivy.yaml of that folder, nor TRIVY_* variables: only the flags above.
             cwd=folder,
-            env={k: v for k, v in os.environ.items() if not k.startswith("TRIVY_")},
+            env=_environment_without("TRIVY_"),
         )
     return trivy_verdict(done.returncode, done.stdout, done.stderr)
 
