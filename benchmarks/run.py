@@ -189,8 +189,13 @@ def suite_figures(fresh: bool) -> tuple[str, dict[str, object]]:
         runs["one_template"] = suite_run()
     finally:
         EDITED_TEMPLATE.write_text(original)
+    return suite_summary(runs)
+
+
+def suite_summary(runs: dict[str, SuiteRun]) -> tuple[str, dict[str, object]]:
+    """What the runs of the test command reused and re-checked: text, and the figures."""
     edited = runs["one_template"]
-    rechecked = sorted({r.target_id for r in edited.records if not r.reused})
+    rechecked = sorted({str(r.target_id) for r in edited.records if not r.reused})
     figures: dict[str, object] = {f"suite_{name}_s": run.wall_s for name, run in runs.items()}
     figures["suite_exit_codes"] = {name: run.exit_code for name, run in runs.items()}
     figures["suite_one_template_rechecked"] = rechecked

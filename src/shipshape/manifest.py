@@ -341,9 +341,11 @@ def _load_variant(
 # ------------------------------------------------------------------ targets
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class TargetId:
-    """A target's one name in reports, labels, item ids, JUnit: variant/app/python/platform."""
+    """A target's one name in reports, labels, item ids, JUnit: variant/app/python/platform.
+
+    Ordered as its name reads (variant, then app, python, platform): tables sort by it."""
 
     variant: str
     app: str
