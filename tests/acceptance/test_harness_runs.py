@@ -28,6 +28,10 @@ from tests.support.manifests import write_one_target_manifest
 PRODUCTION = {"variant": "fastapi", "app": "minimal"}
 # Long enough for a cold build of the image on this machine.
 FIRST_CONTAINER_WITHIN_S = 600.0
+# An interrupted run must own something when the signal comes: a run that
+# reuses every stored verdict (any earlier pass of this target) starts no
+# container at all, and there would be nothing to clean up or sweep.
+CHECKS_AFRESH = "--shipshape-fresh"
 
 
 def production_manifest(repo: Path, folder: Path) -> Path:
@@ -93,7 +97,7 @@ def test_interrupted_run_leaves_nothing(
     stop_signal: signal.Signals, options: tuple[str, ...], repo: Path, harness, tmp_path: Path
 ) -> None:
     manifest = production_manifest(repo, tmp_path)
-    child = harness.start(manifest, *options)
+    child = harness.start(manifest, CHECKS_AFRESH, *options)
     try:
         owned = wait_for_resources(child, FIRST_CONTAINER_WITHIN_S)
         assert owned, "the run never started a container"
@@ -112,7 +116,7 @@ def test_interrupted_run_leaves_nothing(
 @pytest.mark.engine
 def test_killed_run_is_swept_by_the_next(repo: Path, harness, tmp_path: Path) -> None:
     manifest = production_manifest(repo, tmp_path)
-    child = harness.start(manifest)
+    child = harness.start(manifest, CHECKS_AFRESH)
     try:
         owned = wait_for_resources(child, FIRST_CONTAINER_WITHIN_S)
         assert owned, "the run never started a container"
