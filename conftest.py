@@ -59,6 +59,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if not reuse.is_reused(pyfuncitem):
+        if reuse.KEY in pyfuncitem.stash:
+            # JUnit tells a run engine test from a cheap one (benchmarks count these).
+            pyfuncitem.user_properties.append(("engine_test_run", "1"))
         return None
     pyfuncitem.user_properties.append(("reused", pyfuncitem.stash[reuse.REUSED]))
     return True  # its body is not run: it passed on exactly these inputs

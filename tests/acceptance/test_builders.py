@@ -20,6 +20,10 @@ import pytest
 
 from shipshape import engine
 from tests.support.manifests import write_one_target_manifest
+from tests.support.reuse import reads_only_templates
+
+# Its child runs build the production template only.
+pytestmark = reads_only_templates("Dockerfile.fastapi")
 
 # The properties that build: the image, and the probe builds of edited contexts.
 BUILDING = ("build", "cache", "no-leaks")

@@ -23,6 +23,10 @@ import pytest
 
 from shipshape import engine
 from tests.support.manifests import write_one_target_manifest
+from tests.support.reuse import reads_only_templates
+
+# Its child runs build the production template only.
+pytestmark = reads_only_templates("Dockerfile.fastapi")
 
 # The production template on its reference app; no mutation.
 PRODUCTION = {"variant": "fastapi", "app": "minimal"}

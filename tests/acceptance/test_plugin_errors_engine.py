@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.reuse import reads_only_templates
 from tests.support.stub_project import MANIFEST, stub_project
+
+# Its child run is a stub project: it reads none of the templates.
+pytestmark = reads_only_templates()
 
 
 @pytest.fixture

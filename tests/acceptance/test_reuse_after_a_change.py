@@ -23,6 +23,10 @@ import yaml
 
 from shipshape.report import Record
 from tests.support.manifests import absolute_paths
+from tests.support.reuse import reads_only_templates
+
+# Its child runs build the production template only.
+pytestmark = reads_only_templates("Dockerfile.fastapi")
 
 # Cheap, and between them every kind of input: the image's metadata and
 # files, a running container, and a named file (the Deployment).

@@ -25,7 +25,7 @@ from filelock import FileLock
 
 from tests.support.harness import HarnessRun
 from tests.support.manifests import write_many_mutants_manifest, write_one_target_manifest
-from tests.support.reuse import is_reused, reuse_inputs
+from tests.support.reuse import is_reused, reuse_inputs, templates_other_than
 from tests.support.verdicts import assert_caught
 
 HERE = Path(__file__).resolve().parent
@@ -45,7 +45,6 @@ STACK_TEMPLATES = {
     for compose in (REPO / "dockerfiles").glob("docker-compose*.yml")
     for name in re.findall(r"Dockerfile\.[\w-]+", compose.read_text())
 }
-TEMPLATES = sorted(path.name for path in (REPO / "dockerfiles").glob("Dockerfile.*"))
 
 
 def templates_read_by(spec: dict[str, Any]) -> set[str]:
@@ -66,8 +65,7 @@ def mutant_param(name: str) -> Any:
     """
     spec = MUTANTS[name]
     read = templates_read_by(spec)
-    others = [f"dockerfiles/{name}" for name in TEMPLATES if name not in read]
-    drop = ("tests/mutants/mutants.yaml", "tests/corpus/*", *others)
+    drop = ("tests/mutants/mutants.yaml", "tests/corpus/*", *templates_other_than(read))
     return pytest.param(name, marks=reuse_inputs(*drop, mutant=yaml.safe_dump(spec)), id=name)
 
 

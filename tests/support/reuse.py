@@ -62,6 +62,22 @@ def reuse_inputs(*drop: str, **extra: str) -> pytest.MarkDecorator:
     return pytest.mark.reuse_inputs(Inputs(tuple(drop), dict(extra)))
 
 
+def reads_only_templates(*read: str) -> pytest.MarkDecorator:
+    """Mark an acceptance test as reading only the templates `read` of the repository's,
+    and nothing of the mutants or the corpus: a change to another template leaves it reused."""
+    return reuse_inputs(*templates_other_than(read), "tests/mutants/*", "tests/corpus/*")
+
+
+def templates_other_than(read: Iterable[str]) -> list[str]:
+    """The repository paths of every template (dockerfiles/Dockerfile.*) not named in `read`."""
+    named = set(read)
+    return [
+        f"dockerfiles/{path.name}"
+        for path in sorted((REPO / "dockerfiles").glob("Dockerfile.*"))
+        if path.name not in named
+    ]
+
+
 @cache
 def repository_files(root: Path = REPO) -> dict[str, str]:
     """Every file git would see, relative path -> sha256 of its content; {} outside git."""

@@ -60,3 +60,22 @@ def test_suite_summary_names_the_rechecked_targets_and_writes_json():
     assert "reused: 3 of 3 matrix verdicts, 60 of 60 engine tests" in text
     assert "engine tests run: tests.mutants::m1" in text
     json.dumps(figures)  # --json writes these
+
+
+JUNIT = """<testsuites><testsuite>
+<testcase classname="tests.mutants.test_mutants" name="test_mutant_is_caught[a]">
+  <properties><property name="reused" value="2026-12-03T10:00:00+00:00"/></properties>
+</testcase>
+<testcase classname="tests.acceptance.test_harness_runs" name="test_killed">
+  <properties><property name="engine_test_run" value="1"/></properties>
+</testcase>
+<testcase classname="tests.corpus.test_corpus" name="test_init_writes[x]"/>
+</testsuite></testsuites>"""
+
+
+def test_engine_tests_are_those_that_say_so_not_every_test_of_their_folder(tmp_path: Path):
+    junit = tmp_path / "junit.xml"
+    junit.write_text(JUNIT)
+    ran, reused = load_benchmark().engine_tests(junit)
+    assert ran == ["tests.acceptance.test_harness_runs::test_killed"]
+    assert reused == 1

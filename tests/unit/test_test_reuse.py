@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import docker
 
+from tests.acceptance import test_harness_runs
 from tests.mutants.test_mutants import MUTANTS, mutant_param, templates_read_by
 from tests.support.reuse import Inputs, base_image_ids, outcome_key, repository_files, selected
 
@@ -49,6 +50,16 @@ def test_a_mutant_reads_its_own_template_and_its_stacks() -> None:
     dropped = mark.args[0].drop
     assert "dockerfiles/Dockerfile.fastapi" in dropped
     assert "dockerfiles/Dockerfile.gunicorn" not in dropped
+
+
+def test_an_acceptance_run_keeps_its_own_template_and_drops_the_others() -> None:
+    files = repository_files()
+    kept = selected(files, test_harness_runs.pytestmark.args[0].drop)
+    assert "dockerfiles/Dockerfile.fastapi" in kept and "shipshape.yaml" in kept
+    assert "src/shipshape/plugin.py" in kept and "tests/support/harness.py" in kept
+    assert "dockerfiles/Dockerfile.requirements" in files
+    assert "dockerfiles/Dockerfile.requirements" not in kept
+    assert not any(path.startswith(("tests/mutants/", "tests/corpus/")) for path in kept)
 
 
 class FakeImages:
