@@ -196,7 +196,10 @@ def suite_figures(fresh: bool) -> tuple[str, dict[str, object]]:
 def suite_summary(runs: dict[str, SuiteRun]) -> tuple[str, dict[str, object]]:
     """What the runs of the test command reused and re-checked: text, and the figures."""
     edited = runs["one_template"]
-    rechecked = sorted({str(r.target_id) for r in edited.records if not r.reused})
+    # A skip is not a verdict: it is neither stored nor re-checked.
+    rechecked = sorted(
+        {str(r.target_id) for r in edited.records if not r.reused and r.status != "skip"}
+    )
     figures: dict[str, object] = {f"suite_{name}_s": run.wall_s for name, run in runs.items()}
     figures["suite_exit_codes"] = {name: run.exit_code for name, run in runs.items()}
     figures["suite_one_template_rechecked"] = rechecked

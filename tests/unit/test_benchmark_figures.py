@@ -22,8 +22,10 @@ def load_benchmark() -> ModuleType:
     return module
 
 
-def record(variant: str, prop: str, numbers: dict[str, float], reused: bool = False) -> Record:
-    return Record(variant, "app", "3.12", "linux/amd64", prop, "pass", "v", "", numbers, reused)
+def record(
+    variant: str, prop: str, numbers: dict[str, float], reused: bool = False, status: str = "pass"
+) -> Record:
+    return Record(variant, "app", "3.12", "linux/amd64", prop, status, "v", "", numbers, reused)
 
 
 RECORDS = [
@@ -50,9 +52,10 @@ def test_containers_own_time_sums_healthy_and_stop_over_targets():
 
 def test_suite_summary_names_the_rechecked_targets_and_writes_json():
     bench = load_benchmark()
+    not_checked = record("alpine", "size", {}, status="skip")
     runs = {
         "reused": bench.SuiteRun(40.0, 0, RECORDS[1:], [], 60),
-        "one_template": bench.SuiteRun(90.0, 0, RECORDS, ["tests.mutants::m1"], 59),
+        "one_template": bench.SuiteRun(90.0, 0, [*RECORDS, not_checked], ["tests.mutants::m1"], 59),
     }
     text, figures = bench.suite_summary(runs)
     assert figures["suite_one_template_rechecked"] == ["minimal/app/3.12/linux/amd64"]
