@@ -6,7 +6,8 @@ acceptance runs), which are each a child run of the harness costing seconds
 to minutes. A test's key is a digest of:
 - every file of the repository git would see (tracked, or untracked and not
   ignored), by content: the harness, the tests, templates, apps, the lock;
-  a test may leave out files it provably does not read (`reuse_inputs`);
+  but not the repository's prose (`PROSE`: README.md); a test may leave out
+  files it provably does not read (`reuse_inputs`);
 - the engine (its id, version and image store) and the id of every base
   image the bases file substitutes;
 - the Python running the tests and every SHIPSHAPE_* / DOCKER_* variable.
@@ -47,6 +48,10 @@ REUSED = pytest.StashKey[str]()
 KEY = pytest.StashKey[str]()
 ENVIRONMENT_PREFIXES = ("SHIPSHAPE_", "DOCKER_")
 NOT_AN_INPUT = ("SHIPSHAPE_FRESH",)  # it decides whether to reuse, not what a test sees
+# The repository's own prose, which no engine test reads: the harness never
+# opens it, and tests/unit/test_readme_sync.py checks the README without an
+# engine. (The sample apps' READMEs are in their build contexts: inputs.)
+PROSE = ("README.md", ".github/workflows/README.md")
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def surroundings(bases: Path | None) -> dict[str, object] | None:
 def outcome_key(nodeid: str, inputs: Inputs, files: Mapping[str, str], around: object) -> str:
     payload = {
         "test": nodeid,
-        "files": selected(files, inputs.drop),
+        "files": selected(files, (*PROSE, *inputs.drop)),
         "extra": dict(inputs.extra or {}),
         "around": around,
     }

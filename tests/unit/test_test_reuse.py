@@ -30,6 +30,14 @@ def test_a_changed_input_changes_the_key_a_dropped_one_does_not() -> None:
     assert outcome_key("t", Inputs(inputs.drop, {"mutant": "y"}), FILES, AROUND) != key
 
 
+def test_the_readme_is_no_input_a_sample_apps_readme_is() -> None:
+    files = {**FILES, "README.md": "r", "sample_apps/minimal/README.md": "s"}
+    key = outcome_key("t", Inputs(), files, AROUND)
+    assert outcome_key("t", Inputs(), {**files, "README.md": "edited"}, AROUND) == key
+    edited_app = {**files, "sample_apps/minimal/README.md": "edited"}
+    assert outcome_key("t", Inputs(), edited_app, AROUND) != key
+
+
 def test_drop_patterns_match_whole_folders() -> None:
     files = {"tests/corpus/a/Dockerfile": "1", "tests/corpus/b/app/main.py": "2"}
     assert selected(files, ["tests/corpus/b/*"]) == {"tests/corpus/a/Dockerfile": "1"}
