@@ -68,7 +68,7 @@ def reuse_inputs(*drop: str, **extra: str) -> pytest.MarkDecorator:
 
 
 def reads_only_templates(*read: str) -> pytest.MarkDecorator:
-    """Mark an acceptance test as reading only the templates `read` of the repository's,
+    """Mark an acceptance test as reading, of the repository's templates, only `read`,
     and nothing of the mutants or the corpus: a change to another template leaves it reused."""
     return reuse_inputs(*templates_other_than(read), "tests/mutants/*", "tests/corpus/*")
 

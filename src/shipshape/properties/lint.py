@@ -176,10 +176,10 @@ def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
             text=True,
             check=False,
             cwd=folder,
-            # Nor the request to pypi.org for a newer checkov it makes on import.
             env={
                 **_environment_without("CKV_", "BC_"),
                 "HOME": folder,
+                # Nor the request to pypi.org for a newer checkov it makes on import.
                 "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
             },
         )
