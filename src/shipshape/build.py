@@ -65,6 +65,10 @@ class BuildPlan:
     bases: tuple[str, ...]
     runtime_base: str | None  # official name of the built stage's base
     digest: str
+    # The build context as BuildKit sees it (context_digest), and each base's
+    # id here: parts of `digest`, kept for verdicts that read less than the plan.
+    context_digest: str = ""
+    base_ids: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def dockerfile(self) -> Dockerfile:
@@ -151,17 +155,15 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
             digest.update(part if isinstance(part, bytes) else part.encode())
             digest.update(b"\0")
 
-    feed("dockerfile", dockerfile_text, "ignore", ignore_text or "")
+    context = context_digest(target.app.path, ignore_text)
+    base_ids = {
+        base: image_id(client, options.bases.resolve(base, target.platform)) for base in bases
+    }
+    feed("dockerfile", dockerfile_text, "context", context)
     feed("args", json.dumps(args, sort_keys=True), target.platform, variant.target or "")
     feed("secrets", json.dumps(sorted(options.secrets)))
-    for base in bases:
-        feed("base", base, image_id(client, options.bases.resolve(base, target.platform)))
-    for relative in _context_files(target.app.path, ignore_text):
-        path = target.app.path / relative
-        if path.is_file() and not path.is_symlink():
-            feed("file", relative, oct(path.stat().st_mode & 0o111), path.read_bytes())
-        elif path.is_symlink():
-            feed("link", relative, os.readlink(path))
+    for base, base_id in base_ids.items():
+        feed("base", base, base_id)
     return BuildPlan(
         target=target,
         dockerfile_text=dockerfile_text,
@@ -170,7 +172,28 @@ def plan_build(target: Target, options: BuildOptions, client: docker.DockerClien
         bases=bases,
         runtime_base=dockerfile.final_base(variant.target),
         digest=digest.hexdigest(),
+        context_digest=context,
+        base_ids=base_ids,
     )
+
+
+def context_digest(context: Path, ignore_text: str | None) -> str:
+    """What BuildKit sees of a build context: the .dockerignore, and every file it lets in."""
+    digest = hashlib.sha256()
+
+    def feed(*parts: str | bytes) -> None:
+        for part in parts:
+            digest.update(part if isinstance(part, bytes) else part.encode())
+            digest.update(b"\0")
+
+    feed("ignore", ignore_text or "")
+    for relative in _context_files(context, ignore_text):
+        path = context / relative
+        if path.is_file() and not path.is_symlink():
+            feed("file", relative, oct(path.stat().st_mode & 0o111), path.read_bytes())
+        elif path.is_symlink():
+            feed("link", relative, os.readlink(path))
+    return digest.hexdigest()
 
 
 def buildx_command(
@@ -181,11 +204,13 @@ def buildx_command(
     context: Path | None = None,
     output: str | None = None,
     no_cache: bool = False,
+    stage: str | None = None,
 ) -> list[str]:
     """The buildx command for `plan`: loads the tagged image unless `output` says otherwise.
 
     `no_cache`: no step is taken from the builder's cache (`--no-cache`),
     which is left as it is for every other build; RUN cache mounts stay.
+    `stage`: build that stage instead of the target's own.
     """
     target = plan.target
     command = ["docker", "buildx", "build"]
@@ -197,8 +222,8 @@ def buildx_command(
     command += [f"--output=type={output}"] if output else ["--load", "-t", plan.tag]
     command += ["--label", f"shipshape.variant={target.variant.name}"]
     command += ["--label", f"shipshape.target={target.id}"]
-    if target.variant.target:
-        command += ["--target", target.variant.target]
+    if stage or target.variant.target:
+        command += ["--target", stage or target.variant.target]
     for name, value in plan.build_args.items():
         command += ["--build-arg", f"{name}={value}"]
     for secret_id, path in options.secrets.items():
@@ -358,8 +383,12 @@ def probe_build(
     secrets: Mapping[str, Path] | None = None,
     build_args: Mapping[str, str] | None = None,
     no_cache: bool = False,
+    stage: str | None = None,
 ) -> ProbeBuild:
-    """Build `plan`'s Dockerfile on another context; load it as `tag` or keep only the cache."""
+    """Build `plan`'s Dockerfile on another context; load it as `tag` or keep only the cache.
+
+    `stage`: only that stage (and the stages it needs), not the target's own.
+    """
     probe_options = BuildOptions(
         cache_dir=options.cache_dir,
         bases=options.bases,
@@ -378,6 +407,7 @@ def probe_build(
         context=context,
         output=None if tag else "cacheonly",
         no_cache=no_cache,
+        stage=stage,
     )
     if tag:
         command[command.index(plan.tag)] = tag

@@ -137,6 +137,25 @@ class Dockerfile:
         ]
 
 
+def copies_whole_context(instruction: Instruction) -> bool:
+    """A COPY or ADD of the build context's root (`COPY . /app`), not of a stage or an image."""
+    if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
+        return False
+    words = instruction.exec_form() or instruction.arguments.split()
+    return any(word in (".", "./") for word in words[:-1])
+
+
+def source_of_stages(text: str, model: Dockerfile, target: str | None = None) -> str:
+    """The lines of `text` that a build of `target` reads: those before the first FROM
+    (parser directives, global ARGs) and every stage it runs, each from its FROM up to
+    the next stage's. Comments in them included: when in doubt, a line counts."""
+    lines = text.removeprefix("\ufeff").split("\n")
+    starts = [stage.line - 1 for stage in model.stages] + [len(lines)]
+    parts = [lines[: starts[0]]]
+    parts += [lines[starts[s.index] : starts[s.index + 1]] for s in model.stages_for(target)]
+    return "\n".join("\n".join(part) for part in parts)
+
+
 # -------------------------------------------------------------- parse() ---
 
 

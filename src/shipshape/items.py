@@ -154,7 +154,7 @@ class PropertyItem(pytest.Item):
 
     def _check_or_take_stored(self, subject: Subject, store: VerdictStore) -> None:
         key = subject.fingerprint(
-            self.name, self.params, code=self.prop.module, only_files=self.prop.reads_only_files
+            self.name, self.params, code=self.prop.module, reads=self.prop.reads
         )
         with store.claim(key):
             self.stored = store.get(key)

@@ -10,6 +10,7 @@ removes every container it started.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import io
 import re
 import shutil
@@ -40,6 +41,7 @@ from shipshape.build import (
 )
 from shipshape.compose import ComposeStack, new_password, project_name, running_stack
 from shipshape.composefile import ComposeParams
+from shipshape.dockerfile import copies_whole_context, source_of_stages
 from shipshape.engine import RunIdentity, is_local, uses_containerd_store
 from shipshape.errors import NotChecked
 from shipshape.filesystem import (
@@ -68,6 +70,7 @@ __all__ = [
     "Entry",
     "LayerFile",
     "ProbeBuild",
+    "Reads",
     "RunOptions",
     "RunningContainer",
     "Subject",
@@ -88,6 +91,19 @@ READY_WAIT_S = 30.0
 # health path are listen's; k8s-consistent reads sigterm's budget): every
 # verdict's fingerprint holds them. A unit test holds this list to the code.
 SETTINGS_READ_ACROSS = ("listen", "sigterm")
+
+
+class Reads(enum.Enum):
+    """What a property's verdict depends on: what its fingerprint holds (see `fingerprint`)."""
+
+    # The Dockerfile's text and the files its parameters name (lint).
+    FILES = "files"
+    # Probe builds of the stage that installs the dependencies, and the
+    # stages it is built from (cache): not the later stages, when a change to
+    # the context provably reaches the install step only through them.
+    INSTALL_STAGE = "install-stage"
+    # The built image and everything it is made of.
+    IMAGE = "image"
 
 
 def scaled_healthcheck(healthcheck: Mapping[str, Any], scale: float) -> dict[str, int]:
@@ -201,13 +217,19 @@ class Subject:
             self._engine_info = self.client.info()
         return self._engine_info
 
-    def fingerprint(self, prop_id: str, params: Any, *, code: str, only_files: bool = False) -> str:
+    def fingerprint(
+        self, prop_id: str, params: Any, *, code: str, reads: Reads = Reads.IMAGE
+    ) -> str:
         """Everything a verdict of `prop_id` on this target could depend on (see verdicts).
 
         `code` is the property's module (its code is an input). A verdict
-        that reads only files (`only_files`: lint) depends on the
+        that reads only files (`Reads.FILES`: lint) depends on the
         Dockerfile's text and its parameters' files, not on the build
-        context, the app or the image. Any other also depends on the build
+        context, the app or the image. One that probes the dependency
+        install (`Reads.INSTALL_STAGE`: cache) depends on the stages a
+        build of the install stage runs, the context, the build args and
+        those stages' bases, when `install_stage` can name that stage; and
+        on whether the image built. Any other also depends on the build
         plan and what of the target it reads, and on the built image's
         content: the plan knows a base pulled by the builder only by its
         name, and a moved tag (python:3.15-slim republished) must re-check
@@ -221,15 +243,77 @@ class Subject:
             "engine": engine,
             "time_scale": self.time_scale,
         }
-        if only_files:
+        if reads is Reads.FILES:
             parts["dockerfile"] = file_input(self.target.variant.dockerfile)
             return fingerprint(parts, code)
         parts["target"] = self.target_inputs()
+        install = self.install_inputs(params) if reads is Reads.INSTALL_STAGE else None
+        if install is not None:
+            parts["install"] = install
+            parts["built"] = self.build().ok
+            return fingerprint(parts, code)
         parts["plan"] = self.plan().digest
         parts["image"] = self.image_content() if self.build().ok else "not built"
         if isinstance(params, ComposeParams):
             parts["stack_bases"] = self.stack_bases(params)
         return fingerprint(parts, code)
+
+    def install_inputs(self, params: Any) -> dict[str, Any] | None:
+        """What a probe of the dependency install reads, when it can build the install stage
+        alone (`install_stage`); None when it builds the whole target.
+
+        `params.install_step`, if the property has one, names the step.
+        """
+        step = self.install_step(getattr(params, "install_step", None))
+        stage = self.install_stage(step) if step else None
+        if stage is None:
+            return None
+        plan = self.plan()
+        model = plan.dockerfile
+        return {
+            "stage": stage,
+            "step": step,
+            "source_file": self.inference().source_file.value,
+            "dockerfile": source_of_stages(plan.dockerfile_text, model, stage),
+            "context": plan.context_digest,
+            "args": dict(plan.build_args),
+            "secrets": sorted(self.build_options.secrets),
+            "bases": {ref: plan.base_ids.get(ref) for ref in model.image_references(stage)},
+        }
+
+    def install_step(self, explicit: str | None = None) -> str | None:
+        """The dependency install's text: `explicit`, else the Dockerfile's first installing RUN."""
+        return explicit or self.inference().install_step.value
+
+    def install_stage(self, install_step: str) -> str | None:
+        """The stage a probe of the dependency install builds alone; None: the whole target.
+
+        It is the named stage that runs `install_step`, when the built stage
+        needs it but is not it, every step of the build that runs
+        `install_step` is in it or the stages it is built from, and those
+        copy the whole build context (`COPY . /app`). A change to the
+        context then reaches each install step exactly as in a build of the
+        target, whatever the later stages do: the step is CACHED, or re-runs,
+        in both alike.
+        """
+        model = self.plan().dockerfile
+        built = model.stages_for(self.target.variant.target)
+        wanted = " ".join(install_step.split())
+
+        def installs(instruction: Any) -> bool:
+            text = " ".join([instruction.arguments, *instruction.heredocs])
+            return instruction.keyword == "RUN" and wanted in " ".join(text.split())
+
+        installing = [s for s in built if any(installs(i) for i in s.instructions)]
+        if not installing:
+            return None
+        stage = installing[-1]
+        if stage.name is None or stage.index == model.stage(self.target.variant.target).index:
+            return None
+        needed = model.stages_for(stage.name)
+        reaches = any(copies_whole_context(i) for s in needed for i in s.instructions)
+        covered = {s.index for s in installing} <= {s.index for s in needed}
+        return stage.name if reaches and covered else None
 
     def image_content(self) -> str:
         """The built image's content digest (verdicts.image_content), read once per subject."""
@@ -351,10 +435,19 @@ class Subject:
         *,
         secrets: Mapping[str, Path] | None = None,
         build_args: Mapping[str, str] | None = None,
+        stage: str | None = None,
     ) -> ProbeBuild:
-        """This target's Dockerfile built on another context, kept only in the build cache."""
+        """This target's Dockerfile built on another context, kept only in the build cache.
+
+        `stage`: that stage (and those it is built from) only, not the built one.
+        """
         return probe_build(
-            self.plan(), self.build_options, context, secrets=secrets, build_args=build_args
+            self.plan(),
+            self.build_options,
+            context,
+            secrets=secrets,
+            build_args=build_args,
+            stage=stage,
         )
 
     @contextmanager

@@ -41,11 +41,18 @@ class FakeSubject:
             source_file=SimpleNamespace(value=Path("app/main.py")),
         )
 
+    def install_step(self, explicit: str | None = None) -> str:
+        return explicit or INSTALL
+
+    def install_stage(self, install_step: str) -> str:
+        return "builder"
+
     @contextmanager
     def context_copy(self) -> Iterator[Path]:
         yield self.context
 
-    def probe_build(self, context: Path) -> ProbeBuild:
+    def probe_build(self, context: Path, *, stage: str | None = None) -> ProbeBuild:
+        assert stage == "builder"  # the install stage alone, as the subject names it
         self.built.append((context / "app" / "main.py").read_text())
         return ProbeBuild(True, 1.0, self.logs.pop(0))
 

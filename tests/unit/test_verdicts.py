@@ -20,7 +20,7 @@ from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
 from shipshape.properties.healthy import Params as Healthy
 from shipshape.properties.lint import Params as Lint
-from shipshape.subject import SETTINGS_READ_ACROSS, Subject
+from shipshape.subject import SETTINGS_READ_ACROSS, Reads, Subject
 from shipshape.verdicts import (
     VerdictStore,
     fingerprint,
@@ -282,7 +282,7 @@ def test_a_verdict_on_files_alone_holds_for_every_app_of_its_template(tmp_path: 
             subject = Subject(target, fake_client({}), options, RunIdentity.new())
             subject._plan = SimpleNamespace(digest=f"plan of app {number}")
             subject._built = SimpleNamespace(ok=False)
-            lint = subject.fingerprint("lint", Lint(), code="lint", only_files=True)
+            lint = subject.fingerprint("lint", Lint(), code="lint", reads=Reads.FILES)
             found.append((lint, subject.fingerprint("healthy", Healthy(), code="healthy")))
         return found
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from shipshape.subject import Subject
+from shipshape.subject import Reads, Subject
 
 
 @dataclass(frozen=True)
@@ -40,11 +40,12 @@ class Property:
     # (a vulnerability database that changes daily) or the check writes an
     # artifact each run (an SBOM): always checked afresh.
     reusable: bool = True
-    # True when the verdict reads only files: the Dockerfile's text and the
-    # files its parameters name (a Deployment, a hadolint config), never the
-    # build context or the image. Its fingerprint is then those files, so
-    # one template's verdict holds for every app built from it.
-    reads_only_files: bool = False
+    # What the verdict depends on, and so its fingerprint: the image (and
+    # all that made it); only files, the Dockerfile's text and the files its
+    # parameters name (a Deployment, a hadolint config), so one template's
+    # verdict holds for every app built from it; or probe builds of the
+    # dependency install stage, so a change to a later stage keeps it.
+    reads: Reads = Reads.IMAGE
     # True when the check boots its own Compose stack and shares none of the
     # target's containers: it then runs in an xdist group of its own, so it
     # can run beside the target's other checks.

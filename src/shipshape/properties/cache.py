@@ -8,6 +8,13 @@ builder did not hold it (a pruned cache, another builder, a record lost to
 GC meanwhile) is held after the first rebuild and is CACHED the second time.
 No baseline build of the unchanged context is needed for that: the
 confirmation is the baseline, paid only when the first rebuild re-ran.
+
+The rebuild stops at the stage that installs the dependencies when the
+subject can name one (`Subject.install_stage`: it copies the whole context
+and holds every install step): whether the install step is CACHED depends
+on that stage and those it is built from, not on the runtime stage. So the
+verdict depends on them only (`Reads.INSTALL_STAGE`), and a Dockerfile that
+differs in its runtime stage alone shares it.
 """
 
 import re
@@ -17,7 +24,7 @@ from pathlib import Path
 
 from shipshape.errors import NotChecked, PropertyFailed
 from shipshape.properties.base import Measured, Property
-from shipshape.subject import ProbeBuild, Subject
+from shipshape.subject import ProbeBuild, Reads, Subject
 from shipshape.text import tail
 
 STEP = re.compile(r"^#(?P<n>\d+) \[(?P<stage>[^\]]+)\] (?P<what>.*)$")
@@ -53,9 +60,10 @@ def steps(log: str) -> tuple[dict[str, str], set[str]]:
 def check(subject: Subject, params: Params) -> Measured:
     subject.image()  # not judged (a counted skip) when the image itself did not build
     inference = subject.inference()
-    install_step = params.install_step or inference.install_step.value
+    install_step = subject.install_step(params.install_step)
     if install_step is None:
         raise PropertyFailed(f"cache: {inference.install_step.source}: nothing to keep cached")
+    stage = subject.install_stage(install_step)
     wanted = params.source_files or (
         (str(inference.source_file.value),) if inference.source_file.value else ()
     )
@@ -64,12 +72,12 @@ def check(subject: Subject, params: Params) -> Measured:
         if source is None:
             raise PropertyFailed(f"cache: the build context has none of {list(wanted)} to change")
         changed = source.relative_to(app)
-        probe, rerun = _change_and_rebuild(subject, app, source, install_step)
+        probe, rerun = _change_and_rebuild(subject, app, source, install_step, stage)
         if rerun:
             # A step that depends on the source re-runs on every change; one
             # that re-ran because the builder did not hold it (pruned, GC, a
             # concurrent build, another builder) is held now, and is CACHED.
-            probe, rerun = _change_and_rebuild(subject, app, source, install_step)
+            probe, rerun = _change_and_rebuild(subject, app, source, install_step, stage)
     if rerun:
         raise PropertyFailed(
             f"cache: after a change to {changed} only, the dependency step re-ran, twice in a "
@@ -78,11 +86,12 @@ def check(subject: Subject, params: Params) -> Measured:
     described, cached = steps(probe.log)
     if all(n in cached for n in described):
         raise NotChecked(f"cache: the change to {changed} did not reach the build")
-    return Measured(f"deps CACHED, rebuild {probe.seconds:.1f}s", {"rebuild_s": probe.seconds})
+    rebuilt = f"rebuild of stage {stage}" if stage else "rebuild"
+    return Measured(f"deps CACHED, {rebuilt} {probe.seconds:.1f}s", {"rebuild_s": probe.seconds})
 
 
 def _change_and_rebuild(
-    subject: Subject, context: Path, source: Path, install_step: str
+    subject: Subject, context: Path, source: Path, install_step: str, stage: str | None
 ) -> tuple[ProbeBuild, list[str]]:
     """Change `source` as BuildKit has never seen it, rebuild: the build, install steps re-run.
 
@@ -90,7 +99,7 @@ def _change_and_rebuild(
     """
     # Unique per run: a change BuildKit has seen before would hit its cache.
     source.write_text(source.read_text() + f"\n# shipshape cache probe {secrets.token_hex(8)}\n")
-    probe = subject.probe_build(context)
+    probe = subject.probe_build(context, stage=stage)
     if not probe.ok:
         raise PropertyFailed(f"cache: the rebuild failed\n{tail(probe.log)}")
     described, cached = steps(probe.log)
@@ -101,5 +110,10 @@ def _change_and_rebuild(
 
 
 PROPERTY = Property(
-    "cache", "a source-only change keeps the dependency layer cached", Params, check, cost=4
+    "cache",
+    "a source-only change keeps the dependency layer cached",
+    Params,
+    check,
+    reads=Reads.INSTALL_STAGE,
+    cost=4,
 )

@@ -22,7 +22,7 @@ from pathlib import Path
 from shipshape.errors import PropertyFailed
 from shipshape.k8s import NODE_KEY, DrainFacts, load_drain_facts, selects
 from shipshape.properties.base import Property
-from shipshape.subject import Subject
+from shipshape.subject import Reads, Subject
 
 
 @dataclass(frozen=True)
@@ -135,5 +135,5 @@ PROPERTY = Property(
     "drains, rollouts and node loss keep serving: PDB, spread, preStop, grace period",
     Params,
     check,
-    reads_only_files=True,
+    reads=Reads.FILES,
 )

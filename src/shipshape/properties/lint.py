@@ -38,7 +38,7 @@ import yaml
 
 from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFailed
 from shipshape.properties.base import Property
-from shipshape.subject import Subject
+from shipshape.subject import Reads, Subject
 from shipshape.text import ending
 from shipshape.tools import find_tool
 
@@ -294,5 +294,5 @@ PROPERTY = Property(
     "hadolint and Trivy misconfiguration scan are clean; checkov on the Deployment",
     Params,
     check,
-    reads_only_files=True,
+    reads=Reads.FILES,
 )
