@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +22,10 @@ from shipshape.subject import Subject
 from shipshape.verdicts import VerdictStore
 
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipshape"
+# The run whose verdicts a run that checks afresh may share: the outermost
+# run that checks manifests, exported to its xdist workers and every child
+# run it starts (shipshape's own suite runs the mutants and the corpus so).
+GATE_VARIABLE = "SHIPSHAPE_GATE"
 
 
 def cache_dir(option: str | None = None) -> Path:
@@ -68,10 +73,13 @@ class RunState:
     _bases: BaseMap | None = None
 
     def verdicts(self) -> VerdictStore:
-        """Where passes are kept; a run that checks afresh takes only its own from it."""
+        """Where passes are kept; a run that checks afresh takes only its gate's from it."""
         verdicts = cache_dir(self.config.getoption("--shipshape-cache-dir")) / "verdicts"
         return VerdictStore(
-            verdicts, self.identity.run_id, earlier_runs=not checks_afresh(self.config)
+            verdicts,
+            self.identity.run_id,
+            earlier_runs=not checks_afresh(self.config),
+            gate=gate_of(self.identity),
         )
 
     def client(self) -> docker.DockerClient:
@@ -136,6 +144,21 @@ STATE = pytest.StashKey[RunState]()
 def checks_afresh(config: pytest.Config) -> bool:
     """Whether this run takes no earlier run's verdict (--shipshape-fresh, SHIPSHAPE_FRESH)."""
     return bool(config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH"))
+
+
+def gate_of(identity: engine.RunIdentity) -> str:
+    """The gate this run belongs to: the one it inherited, else its own run."""
+    return os.environ.get(GATE_VARIABLE) or identity.run_id
+
+
+def export_gate(
+    identity: engine.RunIdentity, environ: MutableMapping[str, str]
+) -> Callable[[], None]:
+    """Make this run the gate of its workers and child runs, unless it is in one; the undo."""
+    if environ.get(GATE_VARIABLE):
+        return lambda: None
+    environ[GATE_VARIABLE] = identity.run_id
+    return lambda: environ.pop(GATE_VARIABLE, None)
 
 
 def bases_path(config: pytest.Config) -> Path | None:

@@ -30,8 +30,10 @@ depend on, erring on the strict side:
 
 Only passes are stored and reused: a failure is always re-checked, so a
 flaky runtime failure never sticks. A run that checks afresh takes only the
-verdicts checked in the same run (`shared`), never an earlier run's
-(`reused`). A claim (a file lock per fingerprint) makes a second process
+verdicts checked in the same gate (`shared`), never an earlier one's
+(`reused`): the gate is the outermost run and every run it starts (the
+mutants' and the corpus's child runs), so a verdict checked once in a gate
+of record holds for all of it. A claim (a file lock per fingerprint) makes a second process
 with the same fingerprint wait for the first's verdict instead of checking
 it too. Writes are atomic (a temporary file
 renamed into place), so parallel xdist workers and a killed run leave either
@@ -180,6 +182,7 @@ class Stored:
     measured_at: str  # ISO 8601, UTC
     run: str  # the run that checked it (RunIdentity.run_id)
     target: str  # the target it was checked on
+    gate: str  # the gate that run belonged to (runstate.gate_of)
 
 
 @dataclass(frozen=True)
@@ -187,13 +190,15 @@ class VerdictStore:
     """Passes by fingerprint, shared by the processes of a run and by later runs.
 
     A run that checks afresh (`earlier_runs=False`) still shares within
-    itself: a verdict whose inputs equal one checked earlier in the same run
-    (two targets of one image, one Deployment) is that verdict, checked once.
+    its gate: a verdict whose inputs equal one checked earlier in the same
+    run or a run of its gate (two targets of one image, one Deployment; a
+    mutant that changes only the Deployment) is that verdict, checked once.
     """
 
     root: Path
     run: str
     earlier_runs: bool = True
+    gate: str = ""  # this run's gate; "": the run is its own gate
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -217,10 +222,15 @@ class VerdictStore:
                 data["measured_at"],
                 data["run"],
                 data["target"],
+                data.get("gate") or data["run"],
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None  # absent, or unreadable: check afresh
-        return stored if self.earlier_runs or stored.run == self.run else None
+        return stored if self.earlier_runs or stored.gate == self.gate_id else None
+
+    @property
+    def gate_id(self) -> str:
+        return self.gate or self.run
 
     def put(self, key: str, value: str | None, numbers: Mapping[str, float], target: str) -> None:
         path = self._path(key)
@@ -231,6 +241,7 @@ class VerdictStore:
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "run": self.run,
             "target": target,
+            "gate": self.gate_id,
         }
         with tempfile.NamedTemporaryFile(
             "w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8"

@@ -53,7 +53,14 @@ def test_the_named_builder_builds_the_image_and_every_probe(
 ) -> None:
     # The run's own context: its docker-driver builder is the one buildx accepts.
     context = engine.resolve_engine(None, os.environ, docker_config).name
-    run = harness.run(manifest(repo, tmp_path), "--shipshape-builder", context, "--shipshape-fresh")
+    # Fresh and in a gate of its own: every build and probe of this run, none shared.
+    run = harness.run(
+        manifest(repo, tmp_path),
+        "--shipshape-builder",
+        context,
+        "--shipshape-fresh",
+        own_gate=True,
+    )
     assert run.exit_code == 0, run.output[-3000:]
     statuses = {r.property: r.status for r in run.records}
     assert {statuses[p] for p in BUILDING} == {"pass"}, run.output[-3000:]

@@ -33,8 +33,9 @@ PRODUCTION = {"variant": "fastapi", "app": "minimal"}
 # Long enough for a cold build of the image on this machine.
 FIRST_CONTAINER_WITHIN_S = 600.0
 # An interrupted run must own something when the signal comes: a run that
-# reuses every stored verdict (any earlier pass of this target) starts no
-# container at all, and there would be nothing to clean up or sweep.
+# reuses every stored verdict (any earlier pass of this target, or this
+# suite's own: own_gate) starts no container at all, and there would be
+# nothing to clean up or sweep.
 CHECKS_AFRESH = "--shipshape-fresh"
 
 
@@ -101,7 +102,7 @@ def test_interrupted_run_leaves_nothing(
     stop_signal: signal.Signals, options: tuple[str, ...], repo: Path, harness, tmp_path: Path
 ) -> None:
     manifest = production_manifest(repo, tmp_path)
-    child = harness.start(manifest, CHECKS_AFRESH, *options)
+    child = harness.start(manifest, CHECKS_AFRESH, *options, own_gate=True)
     try:
         owned = wait_for_resources(child, FIRST_CONTAINER_WITHIN_S)
         assert owned, "the run never started a container"
@@ -120,7 +121,7 @@ def test_interrupted_run_leaves_nothing(
 @pytest.mark.engine
 def test_killed_run_is_swept_by_the_next(repo: Path, harness, tmp_path: Path) -> None:
     manifest = production_manifest(repo, tmp_path)
-    child = harness.start(manifest, CHECKS_AFRESH)
+    child = harness.start(manifest, CHECKS_AFRESH, own_gate=True)
     try:
         owned = wait_for_resources(child, FIRST_CONTAINER_WITHIN_S)
         assert owned, "the run never started a container"

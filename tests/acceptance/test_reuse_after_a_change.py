@@ -71,8 +71,10 @@ def reuse_by_verdict(records: list[Record]) -> dict[tuple[str, str], bool]:
 @pytest.fixture
 def store_kept_between_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     # .ci/run exports SHIPSHAPE_FRESH=1 (the gate of record reuses nothing);
-    # this test is about reuse, so its child runs decide for themselves.
+    # this test is about reuse, so its child runs decide for themselves, and
+    # each is a gate of its own: a later run's verdicts are reused, not shared.
     monkeypatch.delenv("SHIPSHAPE_FRESH", raising=False)
+    monkeypatch.delenv("SHIPSHAPE_GATE", raising=False)
     yield
 
 

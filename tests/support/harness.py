@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from shipshape import engine
 from shipshape.report import Record, read_json
+from shipshape.runstate import GATE_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,13 @@ class Harness:
 
     bases: Path | None
 
-    def start(self, manifest: Path, *extra: str) -> subprocess.Popen[str]:
-        """The child pytest, running; its pid owns every resource it creates."""
+    def start(self, manifest: Path, *extra: str, own_gate: bool = False) -> subprocess.Popen[str]:
+        """The child pytest, running; its pid owns every resource it creates.
+
+        It shares the verdicts of the suite's gate (a fresh suite checks each
+        fingerprint once), unless `own_gate`: a run that must check
+        everything itself (one to be interrupted while it owns containers).
+        """
         command = [
             sys.executable,
             "-m",
@@ -68,6 +75,7 @@ class Harness:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            env=child_environment(own_gate),
         )
 
     def verify(self, dockerfile_or_folder: Path, report: Path, *extra: str) -> HarnessRun:
@@ -87,8 +95,10 @@ class Harness:
         left_behind = engine.owned_by(engine.connect(), child.pid)
         return HarnessRun(child.returncode, output, records, left_behind)
 
-    def run(self, manifest: Path, *extra: str, timeout_s: float = 900) -> HarnessRun:
-        child = self.start(manifest, *extra)
+    def run(
+        self, manifest: Path, *extra: str, timeout_s: float = 900, own_gate: bool = False
+    ) -> HarnessRun:
+        child = self.start(manifest, *extra, own_gate=own_gate)
         try:
             output, _ = child.communicate(timeout=timeout_s)
         finally:
@@ -100,6 +110,11 @@ class Harness:
         records = read_json(report) if report.exists() else []
         left_behind = engine.owned_by(engine.connect(), child.pid)
         return HarnessRun(child.returncode, output, records, left_behind)
+
+
+def child_environment(own_gate: bool) -> dict[str, str]:
+    """The suite's environment, without its gate when the child is to be its own."""
+    return {k: v for k, v in os.environ.items() if not (own_gate and k == GATE_VARIABLE)}
 
 
 def report_path(manifest: Path) -> Path:

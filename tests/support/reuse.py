@@ -47,7 +47,8 @@ REUSED = pytest.StashKey[str]()
 # The stash key of a test that may be stored: its key.
 KEY = pytest.StashKey[str]()
 ENVIRONMENT_PREFIXES = ("SHIPSHAPE_", "DOCKER_")
-NOT_AN_INPUT = ("SHIPSHAPE_FRESH",)  # it decides whether to reuse, not what a test sees
+# They decide whether to reuse (and whose verdicts), not what a test sees.
+NOT_AN_INPUT = ("SHIPSHAPE_FRESH", "SHIPSHAPE_GATE")
 # The repository's own prose, which no engine test reads: the harness never
 # opens it, and tests/unit/test_readme_sync.py checks the README without an
 # engine. (The sample apps' READMEs are in their build contexts: inputs.)

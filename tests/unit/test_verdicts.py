@@ -20,6 +20,7 @@ from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
 from shipshape.properties.healthy import Params as Healthy
 from shipshape.properties.lint import Params as Lint
+from shipshape.runstate import GATE_VARIABLE, export_gate
 from shipshape.subject import SETTINGS_READ_ACROSS, Reads, Subject
 from shipshape.verdicts import (
     VerdictStore,
@@ -145,6 +146,33 @@ def test_a_fresh_run_takes_only_its_own_runs_verdicts(tmp_path: Path) -> None:
     fresh.put("ab" * 32, "ok again", {}, "u/a/3.15/linux/amd64")
     stored = fresh.get("ab" * 32)
     assert stored and (stored.value, stored.run) == ("ok again", "now")
+
+
+def test_a_fresh_run_shares_its_gates_verdicts_and_no_earlier_gates(tmp_path: Path) -> None:
+    """The suite's child runs (mutants, corpus) share what the suite checked, in this gate only."""
+    key = "ab" * 32
+    VerdictStore(tmp_path, "suite", earlier_runs=False, gate="suite").put(key, "ok", {}, "t")
+    child = VerdictStore(tmp_path, "child", earlier_runs=False, gate="suite")
+    stored = child.get(key)
+    assert stored and (stored.run, stored.gate) == ("suite", "suite")
+    next_gate = VerdictStore(tmp_path, "next-ci-run", earlier_runs=False, gate="next-ci-run")
+    assert next_gate.get(key) is None
+    child.put(key, "ok again", {}, "u")  # stored by the child: still the suite's gate
+    again = VerdictStore(tmp_path, "sibling", earlier_runs=False, gate="suite").get(key)
+    assert again and (again.run, again.gate) == ("child", "suite")
+
+
+def test_the_outermost_run_exports_its_gate_and_an_inner_one_keeps_it() -> None:
+    outer, inner = RunIdentity.new(), RunIdentity.new()
+    environ: dict[str, str] = {}
+    undo = export_gate(outer, environ)
+    assert environ == {GATE_VARIABLE: outer.run_id}
+    undo_inner = export_gate(inner, environ)  # a child run inherits the gate
+    assert environ == {GATE_VARIABLE: outer.run_id}
+    undo_inner()
+    assert environ == {GATE_VARIABLE: outer.run_id}
+    undo()
+    assert environ == {}
 
 
 def test_a_claim_makes_the_second_checker_wait_and_find_the_verdict(tmp_path: Path) -> None:
