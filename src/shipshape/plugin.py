@@ -31,7 +31,7 @@ from shipshape.items import RECORD_KEY, EngineLost, ManifestFile, PropertyItem
 from shipshape.options import add_options
 from shipshape.properties import REGISTRY
 from shipshape.report import Record, summary_lines, write_json, write_markdown
-from shipshape.runstate import STATE, RunState, export_gate
+from shipshape.runstate import STATE, RunState, checks_afresh, export_gate
 from shipshape.schedule import costliest_groups_first, keep_our_order
 from shipshape.signals import interrupt_on_sigterm
 
@@ -96,7 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 engine.docker_config_dir(os.environ),
             )
             config.add_cleanup(engine.export_for_children(target, os.environ))
-            config.add_cleanup(export_gate(identity, os.environ))
+            config.add_cleanup(export_gate(identity, checks_afresh(config), os.environ))
             if builder := config.getoption("--shipshape-builder"):
                 check_builder(builder, target.name)
         except ConfigError as exc:

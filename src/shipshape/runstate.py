@@ -26,6 +26,7 @@ DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) /
 # run that checks manifests, exported to its xdist workers and every child
 # run it starts (shipshape's own suite runs the mutants and the corpus so).
 GATE_VARIABLE = "SHIPSHAPE_GATE"
+FRESH_VARIABLE = "SHIPSHAPE_FRESH"
 
 
 def cache_dir(option: str | None = None) -> Path:
@@ -143,7 +144,7 @@ STATE = pytest.StashKey[RunState]()
 
 def checks_afresh(config: pytest.Config) -> bool:
     """Whether this run takes no earlier run's verdict (--shipshape-fresh, SHIPSHAPE_FRESH)."""
-    return bool(config.getoption("--shipshape-fresh") or os.environ.get("SHIPSHAPE_FRESH"))
+    return bool(config.getoption("--shipshape-fresh") or os.environ.get(FRESH_VARIABLE))
 
 
 def gate_of(identity: engine.RunIdentity) -> str:
@@ -152,13 +153,24 @@ def gate_of(identity: engine.RunIdentity) -> str:
 
 
 def export_gate(
-    identity: engine.RunIdentity, environ: MutableMapping[str, str]
+    identity: engine.RunIdentity, fresh: bool, environ: MutableMapping[str, str]
 ) -> Callable[[], None]:
-    """Make this run the gate of its workers and child runs, unless it is in one; the undo."""
-    if environ.get(GATE_VARIABLE):
-        return lambda: None
-    environ[GATE_VARIABLE] = identity.run_id
-    return lambda: environ.pop(GATE_VARIABLE, None)
+    """Make this run the gate of its workers and child runs, unless it is in one; the undo.
+
+    A run that checks afresh has its child runs check afresh too
+    (`--shipshape-fresh` reaches them as SHIPSHAPE_FRESH): they share this
+    gate's verdicts, never an earlier one's.
+    """
+    exported = {GATE_VARIABLE: identity.run_id} if not environ.get(GATE_VARIABLE) else {}
+    if fresh and not environ.get(FRESH_VARIABLE):
+        exported[FRESH_VARIABLE] = "1"
+    environ.update(exported)
+
+    def undo() -> None:
+        for name in exported:
+            environ.pop(name, None)
+
+    return undo
 
 
 def bases_path(config: pytest.Config) -> Path | None:

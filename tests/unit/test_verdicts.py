@@ -20,7 +20,7 @@ from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
 from shipshape.properties.healthy import Params as Healthy
 from shipshape.properties.lint import Params as Lint
-from shipshape.runstate import GATE_VARIABLE, export_gate
+from shipshape.runstate import FRESH_VARIABLE, GATE_VARIABLE, export_gate
 from shipshape.subject import SETTINGS_READ_ACROSS, Reads, Subject
 from shipshape.verdicts import (
     VerdictStore,
@@ -165,14 +165,26 @@ def test_a_fresh_run_shares_its_gates_verdicts_and_no_earlier_gates(tmp_path: Pa
 def test_the_outermost_run_exports_its_gate_and_an_inner_one_keeps_it() -> None:
     outer, inner = RunIdentity.new(), RunIdentity.new()
     environ: dict[str, str] = {}
-    undo = export_gate(outer, environ)
+    undo = export_gate(outer, False, environ)
     assert environ == {GATE_VARIABLE: outer.run_id}
-    undo_inner = export_gate(inner, environ)  # a child run inherits the gate
+    undo_inner = export_gate(inner, False, environ)  # a child run inherits the gate
     assert environ == {GATE_VARIABLE: outer.run_id}
     undo_inner()
     assert environ == {GATE_VARIABLE: outer.run_id}
     undo()
     assert environ == {}
+
+
+def test_a_fresh_run_has_its_child_runs_check_afresh_too() -> None:
+    """`pytest --shipshape-fresh`: the mutants' child run must not reuse an earlier gate's."""
+    environ: dict[str, str] = {}
+    undo = export_gate(RunIdentity.new(), True, environ)
+    assert environ[FRESH_VARIABLE] == "1"
+    undo()
+    assert environ == {}
+    set_by_ci = {FRESH_VARIABLE: "1"}
+    export_gate(RunIdentity.new(), True, set_by_ci)()
+    assert set_by_ci == {FRESH_VARIABLE: "1"}  # what was there before stays
 
 
 def test_a_claim_makes_the_second_checker_wait_and_find_the_verdict(tmp_path: Path) -> None:
