@@ -77,6 +77,9 @@ def run(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch):
     pytester.fake_engine = fake  # type: ignore[attr-defined]  # a test may rebuild the image
     monkeypatch.setenv("SHIPSHAPE_CACHE_DIR", str(pytester.path / "cache"))
     monkeypatch.delenv("SHIPSHAPE_FRESH", raising=False)  # .ci/run sets it; these tests decide
+    # Inside shipshape's suite this process is in the suite's gate; each
+    # in-process run here is a gate of its own, as a user's run is.
+    monkeypatch.delenv("SHIPSHAPE_GATE", raising=False)
     monkeypatch.setattr(engine, "native_platform", lambda c: "linux/amd64")
     monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
     monkeypatch.setattr(engine, "remove_run", lambda c, run_id: None)
