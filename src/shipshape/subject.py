@@ -2,8 +2,9 @@
 
 A `Subject` builds its image once (lazily, on the first property that needs
 it), starts one shared container for the properties that only look at a
-running server, and hands out fresh containers to properties that change
-their container's life (sigterm) or its settings (hardened). `close()`
+running server (`healthy` starts it and times it), and hands out fresh
+containers to properties that change their container's life (sigterm) or
+its settings (hardened). `close()`
 removes every container it started.
 """
 
@@ -134,6 +135,7 @@ class Subject:
     _plan: BuildPlan | None = None
     _built: BuiltImage | None = None
     _shared: RunningContainer | None = None
+    _shared_ready: bool = False
     # Image id -> uncompressed size, shared by the subjects of a process (a
     # base is measured once, not once per variant).
     sizes: dict[str, int] = field(default_factory=dict)
@@ -654,10 +656,20 @@ class Subject:
         return container.wait_ready(self.health_path, self.budget(READY_WAIT_S).seconds)
 
     def shared(self) -> RunningContainer:
-        """One container for the properties that only observe a running server."""
+        """One container for the properties that only observe a running server, ready."""
         if self._shared is None:
             self._shared = self.start()
+        if not self._shared_ready:
             self.wait_ready(self._shared)
+            self._shared_ready = True
+        return self._shared
+
+    def start_shared(self) -> RunningContainer | None:
+        """The shared container, started now and not yet waited for, to the one check
+        that measures its start (healthy); None when a check has started it already."""
+        if self._shared is not None:
+            return None
+        self._shared = self.start()
         return self._shared
 
     def close(self) -> None:
@@ -668,3 +680,4 @@ class Subject:
             self._probe = None
         self._started.clear()
         self._shared = None
+        self._shared_ready = False

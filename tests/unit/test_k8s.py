@@ -288,7 +288,7 @@ def consistent_subject(statuses: dict[str, int] | None) -> SimpleNamespace:
         image_config=lambda: {"ExposedPorts": {"8000/tcp": {}}},
         port=8000,
         health_path="/health",
-        start=lambda: FakeContainer(statuses),
+        shared=lambda: FakeContainer(statuses),
         budget=lambda s: Budget(s),
     )
 

@@ -70,15 +70,16 @@ def test_a_lost_engine_is_an_error_one_line_and_a_partial_report(
     monkeypatch.setattr(engine, "remove_labelled", lambda c, **kw: 0)
     monkeypatch.setattr(engine, "remove_run", refused)
     # Not reusable: no fingerprint, whose image build this fake engine cannot answer.
-    for prop, check in (("user", engine_goes_away), ("healthy", refused)):
+    # healthy runs first (it starts the shared container); the engine goes away there.
+    for prop, check in (("healthy", engine_goes_away), ("user", refused)):
         unstored = dataclasses.replace(REGISTRY[prop], check=check, reusable=False)
         monkeypatch.setitem(REGISTRY, prop, unstored)
     report = project.path / "report.json"
     result = project.runpytest_inprocess("shipshape.yaml", "--shipshape-json", str(report))
     output = result.stdout.str()
     assert "Traceback" not in output
-    assert "user: harness error: the Docker engine went away during the run" in output
+    assert "healthy: harness error: the Docker engine went away during the run" in output
     assert "shipshape property report" in output  # the partial report is still printed
     statuses = {r["property"]: r["status"] for r in json.loads(report.read_text())}
-    assert statuses == {"user": "error"}, statuses  # the run stopped: nothing else judged
+    assert statuses == {"healthy": "error"}, statuses  # the run stopped: nothing else judged
     assert result.ret != pytest.ExitCode.OK

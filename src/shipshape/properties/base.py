@@ -50,6 +50,9 @@ class Property:
     # target's containers: it then runs in an xdist group of its own, so it
     # can run beside the target's other checks.
     own_stack: bool = False
+    # True for the check that starts the target's shared container and times
+    # its start (healthy): it runs before every check that observes it.
+    starts_shared: bool = False
     # About how many seconds the check takes on a build machine (2 cores):
     # it orders the work, costliest first (schedule.py), and decides nothing.
     cost: float = 1.0

@@ -108,11 +108,12 @@ def answer_drift(
 
 
 def _ask(subject: Subject, facts: PodFacts, params: Params) -> dict[str, int | str]:
-    """Each probe path's answer from a fresh container of the image."""
+    """Each probe path's answer from the image's running server (the shared container:
+    a GET of a probe path only observes it)."""
     paths = sorted({p.path for p in facts.probes.values() if p.path is not None})
     if not paths:
         return {}
-    container = subject.start()
+    container = subject.shared()
     budget = subject.budget(params.within_s)
 
     # Up means answering on the port at all (any status below 500, on any
