@@ -38,6 +38,12 @@ START_HINT = (
 )
 
 
+# The run whose verdicts a run that checks afresh may share: the outermost
+# run that checks manifests, exported to its xdist workers and to every child
+# run it starts (shipshape's own suite runs the mutants and the corpus so).
+GATE_VARIABLE = "SHIPSHAPE_GATE"
+
+
 @dataclass(frozen=True)
 class RunIdentity:
     """Who owns the resources of this run; shared by all xdist workers of a run."""
@@ -49,6 +55,11 @@ class RunIdentity:
     @classmethod
     def new(cls) -> RunIdentity:
         return cls(uuid.uuid4().hex[:10], os.getpid(), socket.gethostname())
+
+    @property
+    def gate(self) -> str:
+        """The gate this run belongs to: the one it inherited, else its own run."""
+        return os.environ.get(GATE_VARIABLE) or self.run_id
 
     def labels(self) -> dict[str, str]:
         return {

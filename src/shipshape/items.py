@@ -21,7 +21,7 @@ from shipshape.errors import ConfigError, HarnessError, NotChecked, PropertyFail
 from shipshape.manifest import Target, TargetId, expand_targets, load_manifest
 from shipshape.properties import PARAMS, REGISTRY, Measured
 from shipshape.report import Origin, Record
-from shipshape.runstate import STATE, gate_of
+from shipshape.runstate import STATE
 from shipshape.subject import Subject
 from shipshape.verdicts import Stored, VerdictStore
 
@@ -217,5 +217,5 @@ class PropertyItem(pytest.Item):
         """Where a verdict taken from the store was checked; None when this item checked it."""
         if self.stored is None:
             return None
-        this_gate = self.stored.gate == gate_of(self.config.stash[STATE].identity)
+        this_gate = self.stored.gate == self.config.stash[STATE].identity.gate
         return Origin(self.stored.measured_at, self.stored.target if this_gate else None)

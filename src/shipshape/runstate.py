@@ -22,10 +22,6 @@ from shipshape.subject import Subject
 from shipshape.verdicts import VerdictStore
 
 DEFAULT_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "shipshape"
-# The run whose verdicts a run that checks afresh may share: the outermost
-# run that checks manifests, exported to its xdist workers and every child
-# run it starts (shipshape's own suite runs the mutants and the corpus so).
-GATE_VARIABLE = "SHIPSHAPE_GATE"
 FRESH_VARIABLE = "SHIPSHAPE_FRESH"
 
 
@@ -80,7 +76,7 @@ class RunState:
             verdicts,
             self.identity.run_id,
             earlier_runs=not checks_afresh(self.config),
-            gate=gate_of(self.identity),
+            gate=self.identity.gate,
         )
 
     def client(self) -> docker.DockerClient:
@@ -147,11 +143,6 @@ def checks_afresh(config: pytest.Config) -> bool:
     return bool(config.getoption("--shipshape-fresh") or os.environ.get(FRESH_VARIABLE))
 
 
-def gate_of(identity: engine.RunIdentity) -> str:
-    """The gate this run belongs to: the one it inherited, else its own run."""
-    return os.environ.get(GATE_VARIABLE) or identity.run_id
-
-
 def export_gate(
     identity: engine.RunIdentity, fresh: bool, environ: MutableMapping[str, str]
 ) -> Callable[[], None]:
@@ -161,7 +152,8 @@ def export_gate(
     (`--shipshape-fresh` reaches them as SHIPSHAPE_FRESH): they share this
     gate's verdicts, never an earlier one's.
     """
-    exported = {GATE_VARIABLE: identity.run_id} if not environ.get(GATE_VARIABLE) else {}
+    gate = engine.GATE_VARIABLE
+    exported = {gate: identity.run_id} if not environ.get(gate) else {}
     if fresh and not environ.get(FRESH_VARIABLE):
         exported[FRESH_VARIABLE] = "1"
     environ.update(exported)

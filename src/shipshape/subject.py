@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import io
+import json
 import re
 import shutil
 import tarfile
@@ -60,7 +61,7 @@ from shipshape.manifest import App, Target, TargetId
 from shipshape.probe import EngineHostProbe, LocalProbe, Probe
 from shipshape.run import RunningContainer, RunOptions, start
 from shipshape.users import ImageUser, resolve_user
-from shipshape.verdicts import file_input, fingerprint, image_content, params_input
+from shipshape.verdicts import VerdictStore, file_input, fingerprint, image_content, params_input
 from shipshape.waiting import Budget
 
 # The vocabulary properties use with their subject (and import from here).
@@ -557,6 +558,33 @@ class Subject:
             )
             with running_stack(stack):
                 yield stack
+
+    # ------------------------------------------------------------ tools
+
+    def once_per_gate(
+        self, name: str, inputs: Mapping[str, Any], compute: Callable[[], list[str]]
+    ) -> list[str]:
+        """`compute()` (a tool's findings on a file) done once per gate for these inputs.
+
+        Every process of the run, and every run it starts, takes the first
+        one's answer: checkov takes seconds to start, and the mutants lint
+        one Deployment dozens of times. Only ever this gate's answer, like a
+        fresh run's verdicts; an error is raised, never kept.
+        """
+        store = VerdictStore(
+            self.build_options.cache_dir / "once-per-gate",
+            self.identity.run_id,
+            earlier_runs=False,
+            gate=self.identity.gate,
+        )
+        key = fingerprint({"once": name, "inputs": dict(inputs)})
+        with store.claim(key):
+            stored = store.get(key)
+            if stored is not None and stored.value is not None:
+                return list(json.loads(stored.value))
+            answer = compute()
+            store.put(key, json.dumps(answer), {}, str(self.target.id))
+            return answer
 
     def image_config(self) -> dict[str, Any]:
         """The image's run configuration: User, Env, Cmd, Entrypoint, Healthcheck..."""

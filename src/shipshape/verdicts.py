@@ -182,7 +182,7 @@ class Stored:
     measured_at: str  # ISO 8601, UTC
     run: str  # the run that checked it (RunIdentity.run_id)
     target: str  # the target it was checked on
-    gate: str  # the gate that run belonged to (runstate.gate_of)
+    gate: str  # the gate that run belonged to (RunIdentity.gate)
 
 
 @dataclass(frozen=True)

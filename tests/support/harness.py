@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shipshape import engine
+from shipshape.engine import GATE_VARIABLE
 from shipshape.report import Record, read_json
-from shipshape.runstate import GATE_VARIABLE
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -102,16 +102,20 @@ def test_a_checkov_that_judged_nothing_is_a_harness_error(
 # ------------------------------------------------------------ inside lint.check
 
 
-@pytest.fixture(autouse=True)
-def checkov_cache_emptied() -> Iterator[None]:
-    """Each test's fake or real checkov runs: none answers from another test's cache."""
-    lint._checkov_run.cache_clear()
-    yield
-    lint._checkov_run.cache_clear()
+def computes(name: str, inputs: object, compute: Callable[[], list[str]]) -> list[str]:
+    """A subject's once_per_gate in a gate of its own: every call computes."""
+    return compute()
+
+
+# A subject for the checks that read only files: each of its tool runs is its own.
+FILES_ONLY = SimpleNamespace(once_per_gate=computes)
 
 
 def lint_subject(dockerfile: Path) -> SimpleNamespace:
-    return SimpleNamespace(target=SimpleNamespace(variant=SimpleNamespace(dockerfile=dockerfile)))
+    return SimpleNamespace(
+        target=SimpleNamespace(variant=SimpleNamespace(dockerfile=dockerfile)),
+        once_per_gate=computes,
+    )
 
 
 def clean_dockerfile(tool_bin: Path, tmp_path: Path) -> Path:
@@ -177,8 +181,7 @@ def test_a_manifest_checkov_would_call_clean_is_a_config_error(
 
 
 def test_real_checkov_finds_nothing_in_the_shipped_deployment() -> None:
-    lint._checkov_run.cache_clear()
-    assert lint._checkov(DEPLOYMENT) == []
+    assert lint._checkov(FILES_ONLY, DEPLOYMENT) == []
 
 
 def test_real_checkov_flags_a_weakened_deployment_and_a_bare_skip(tmp_path: Path) -> None:
@@ -192,8 +195,7 @@ def test_real_checkov_flags_a_weakened_deployment_and_a_bare_skip(tmp_path: Path
     assert weakened.count("CKV_K8S_14}") == 1 and "Filesystem: false" in weakened
     manifest = tmp_path / "deployment.yaml"
     manifest.write_text(weakened, encoding="utf-8")
-    lint._checkov_run.cache_clear()
-    found = lint._checkov(manifest)
+    found = lint._checkov(FILES_ONLY, manifest)
     assert len(found) == 2, found
     assert found[0].startswith("checkov CKV_K8S_22 Deployment.fastapi-app.fastapi-app lines ")
     assert found[1].startswith("checkov skip of CKV_K8S_14 ")
@@ -214,6 +216,5 @@ def test_real_checkov_takes_no_config_it_finds_on_its_own(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("CKV_SKIP_CHECK", "CKV_K8S_22")
-    lint._checkov_run.cache_clear()
-    found = lint._checkov(Path("deployment.yaml"))
+    found = lint._checkov(FILES_ONLY, Path("deployment.yaml"))
     assert [f.split(" Deployment")[0] for f in found] == ["checkov CKV_K8S_22"]

@@ -13,14 +13,14 @@ from types import SimpleNamespace
 import shipshape.verdicts as verdicts
 from shipshape.bases import parse_bases
 from shipshape.build import BuildOptions
-from shipshape.engine import RunIdentity
+from shipshape.engine import GATE_VARIABLE, RunIdentity
 from shipshape.manifest import Selection, expand_targets, load_manifest
 from shipshape.properties import PARAMS
 from shipshape.properties.compose_healthy import Params as ComposeHealthy
 from shipshape.properties.hardened import Params as Hardened
 from shipshape.properties.healthy import Params as Healthy
 from shipshape.properties.lint import Params as Lint
-from shipshape.runstate import FRESH_VARIABLE, GATE_VARIABLE, export_gate
+from shipshape.runstate import FRESH_VARIABLE, export_gate
 from shipshape.subject import SETTINGS_READ_ACROSS, Reads, Subject
 from shipshape.verdicts import (
     VerdictStore,

@@ -25,13 +25,13 @@ linted here.
 """
 
 import hashlib
+import importlib.metadata
 import json
 import os
 import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import yaml
@@ -152,18 +152,17 @@ def _environment_without(*prefixes: str) -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
 
 
-@cache
-def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
-    """checkov on one manifest content (`digest`): once per process, not once per target."""
+def _checkov_run(tool: str, manifest: Path) -> list[str]:
+    """checkov's findings on one manifest."""
     # Its own folder as working and home folder, and no CKV_*/BC_* variables:
     # never a .checkov.yaml (skip-check: ...) of the folder the harness runs
     # in or of the user's home, which would silently skip a check.
     with tempfile.TemporaryDirectory() as folder:
         done = subprocess.run(
             [
-                find_tool("checkov", "checkov", bundled=False),
+                tool,
                 "--file",
-                str(Path(manifest).resolve()),
+                str(manifest.resolve()),
                 "--framework",
                 "kubernetes",
                 "--output",
@@ -183,16 +182,30 @@ def _checkov_run(manifest: str, digest: str) -> tuple[str, ...]:
                 "CKV_SKIP_PACKAGE_UPDATE_CHECK": "true",
             },
         )
-    return tuple(checkov_verdict(done.returncode, done.stdout, done.stderr, Path(manifest)))
+    return checkov_verdict(done.returncode, done.stdout, done.stderr, manifest)
 
 
-def _checkov(manifest: Path) -> list[str]:
+def _checkov(subject: Subject, manifest: Path) -> list[str]:
+    """checkov on the manifest, once per gate for its content (not once per target)."""
     content = read_input(manifest)
     try:
         list(yaml.safe_load_all(content))
     except yaml.YAMLError as exc:  # checkov would call it clean
         raise ConfigError(f"{manifest}: not YAML: {exc}") from None
-    return list(_checkov_run(str(manifest), hashlib.sha256(content).hexdigest()))
+    tool = find_tool("checkov", "checkov", bundled=False)
+    inputs = {
+        "manifest": str(manifest),
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "tool": [tool, os.stat(tool).st_mtime_ns, _version("checkov")],
+    }
+    return subject.once_per_gate("checkov", inputs, lambda: _checkov_run(tool, manifest))
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed here"
 
 
 def _hadolint(dockerfile: Path, params: Params) -> list[str]:
@@ -273,7 +286,7 @@ def check(subject: Subject, params: Params) -> str:
     hadolint = [f for f in found if f not in unparsed]
     trivy = _trivy(content, params)
     manifest = params.k8s_manifest
-    checkov = _checkov(manifest) if manifest else []
+    checkov = _checkov(subject, manifest) if manifest else []
     if hadolint or trivy or checkov:
         counts = f"hadolint found {len(hadolint)}, trivy found {len(trivy)} in {dockerfile.name}"
         if manifest:
