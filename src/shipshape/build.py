@@ -20,7 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import docker
@@ -255,7 +255,8 @@ def target_layer_cache(spec: str, target: Target) -> str:
 
 
 def stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:
-    """A copy of the Dockerfile with the variant's .dockerignore beside it.
+    """A copy of the Dockerfile with the variant's .dockerignore beside it, in the
+    plan's own folder of the cache (every build of the plan writes the same text).
 
     BuildKit reads `<Dockerfile>.dockerignore` next to the Dockerfile before
     the context's own `.dockerignore`: the shared ignore file applies
@@ -263,6 +264,11 @@ def stage_dockerfile(plan: BuildPlan, cache_dir: Path) -> Path:
     """
     folder = cache_dir / "dockerfiles" / plan.digest[:16]
     folder.mkdir(parents=True, exist_ok=True)
+    return stage_dockerfile_in(plan, folder)
+
+
+def stage_dockerfile_in(plan: BuildPlan, folder: Path) -> Path:
+    """`plan`'s Dockerfile and .dockerignore written into `folder`, as stage_dockerfile."""
     staged = folder / STAGED_DOCKERFILE
     staged.write_text(plan.dockerfile_text, encoding="utf-8")
     ignore = folder / f"{STAGED_DOCKERFILE}.dockerignore"
@@ -384,10 +390,12 @@ def probe_build(
     build_args: Mapping[str, str] | None = None,
     no_cache: bool = False,
     stage: str | None = None,
+    dockerfile_text: str | None = None,
 ) -> ProbeBuild:
     """Build `plan`'s Dockerfile on another context; load it as `tag` or keep only the cache.
 
     `stage`: only that stage (and the stages it needs), not the target's own.
+    `dockerfile_text`: this edit of the plan's Dockerfile instead.
     """
     probe_options = BuildOptions(
         cache_dir=options.cache_dir,
@@ -396,22 +404,29 @@ def probe_build(
         extra_build_args={**options.extra_build_args, **(build_args or {})},
         secrets={**options.secrets, **(secrets or {})},
     )
-    probe_plan = BuildPlan(
-        **{**plan.__dict__, "build_args": {**plan.build_args, **(build_args or {})}}
+    probe_plan = replace(
+        plan,
+        build_args={**plan.build_args, **(build_args or {})},
+        dockerfile_text=dockerfile_text or plan.dockerfile_text,
     )
-    staged = stage_dockerfile(plan, options.cache_dir)
-    command = buildx_command(
-        probe_plan,
-        probe_options,
-        staged,
-        context=context,
-        output=None if tag else "cacheonly",
-        no_cache=no_cache,
-        stage=stage,
-    )
-    if tag:
-        command[command.index(plan.tag)] = tag
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="shipshape-log-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="shipshape-probe-") as tmp:
+        # Another text is staged apart: the plan's folder is shared by its builds.
+        staged = (
+            stage_dockerfile_in(probe_plan, Path(tmp))
+            if dockerfile_text
+            else stage_dockerfile(plan, options.cache_dir)
+        )
+        command = buildx_command(
+            probe_plan,
+            probe_options,
+            staged,
+            context=context,
+            output=None if tag else "cacheonly",
+            no_cache=no_cache,
+            stage=stage,
+        )
+        if tag:
+            command[command.index(plan.tag)] = tag
         ok, log = run_buildx(command, Path(tmp) / "build.log", None)
     return ProbeBuild(ok, time.monotonic() - started, log)

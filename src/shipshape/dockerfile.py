@@ -31,6 +31,8 @@ KEYWORDS = frozenset(
     | {"LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"}
 )
 SCRATCH = "scratch"  # the empty image: FROM it pulls nothing
+# The ARG that makes a probe run a secret-mounting step again (rerunning_secret_steps).
+SECRET_STEP_NONCE = "SHIPSHAPE_SECRET_STEP_NONCE"
 
 # ---------------------------------------------------------------- the model ---
 
@@ -154,6 +156,54 @@ def source_of_stages(text: str, model: Dockerfile, target: str | None = None) ->
     parts = [lines[: starts[0]]]
     parts += [lines[starts[s.index] : starts[s.index + 1]] for s in model.stages_for(target)]
     return "\n".join("\n".join(part) for part in parts)
+
+
+def secret_ids(model: Dockerfile, target: str | None = None) -> list[str]:
+    """The ids of the BuildKit secrets that a build of `target` mounts, each once.
+
+    As BuildKit reads `--mount=type=secret`: `id=`, else the basename of its target.
+    """
+    ids = [
+        _secret_id(fields)
+        for stage in model.stages_for(target)
+        for instruction in stage.instructions
+        for fields in _secret_mounts(instruction)
+    ]
+    return list(dict.fromkeys(i for i in ids if i))
+
+
+def rerunning_secret_steps(text: str, model: Dockerfile, nonce: str) -> str:
+    """`text` with an `ARG` holding `nonce` before each stage's first step that mounts a secret.
+
+    BuildKit keys a step's cache by its definition, not by the secret's
+    content: a step that wrote the secret into its layer is taken from the
+    cache of a build made with another secret (or none). The ARG is in the
+    environment of every later RUN of its stage, so from there on the steps
+    run again. One line is added per such stage; the others keep their text.
+    """
+    lines = text.split("\n")
+    firsts = []
+    for stage in model.stages:
+        mounting = [i.line for i in stage.instructions if list(_secret_mounts(i))]
+        firsts += mounting[:1]
+    for line in sorted(firsts, reverse=True):  # from the end: earlier line numbers hold
+        lines.insert(line - 1, f"ARG {SECRET_STEP_NONCE}={nonce}")
+    return "\n".join(lines)
+
+
+def _secret_mounts(instruction: Instruction) -> Iterator[dict[str, str]]:
+    """The fields of each `--mount=type=secret` of a RUN."""
+    if instruction.keyword != "RUN":
+        return
+    for mount in instruction.flag_values("mount"):
+        fields = _mount_fields(mount)
+        if fields.get("type") == "secret":
+            yield fields
+
+
+def _secret_id(fields: Mapping[str, str]) -> str:
+    target = fields.get("target") or fields.get("dst") or fields.get("destination") or ""
+    return fields.get("id") or target.rstrip("/").rsplit("/", 1)[-1]
 
 
 # -------------------------------------------------------------- parse() ---
@@ -563,12 +613,17 @@ def _source(ref: str, names: list[str | None], where: str, *, indices: bool) -> 
 
 
 def _mount_from(mount: str) -> str | None:
-    """The from= field of a --mount value (CSV: type=cache,from=uv,target=/x)."""
+    """The from= field of a --mount value."""
+    return _mount_fields(mount).get("from")
+
+
+def _mount_fields(mount: str) -> dict[str, str]:
+    """A --mount value's fields (CSV: type=cache,from=uv,target=/x), keys in lower case."""
+    fields = {}
     for item in next(csv.reader([mount]), []):
         key, _, value = item.partition("=")
-        if key.strip().lower() == "from":
-            return value
-    return None
+        fields[key.strip().lower()] = value
+    return fields
 
 
 # --------------------------------------------------- words and expansion ---

@@ -43,7 +43,12 @@ from shipshape.build import (
 )
 from shipshape.compose import ComposeStack, new_password, project_name, running_stack
 from shipshape.composefile import ComposeParams
-from shipshape.dockerfile import copies_whole_context, source_of_stages
+from shipshape.dockerfile import (
+    copies_whole_context,
+    rerunning_secret_steps,
+    secret_ids,
+    source_of_stages,
+)
 from shipshape.engine import RunIdentity, is_local, uses_containerd_store
 from shipshape.errors import NotChecked
 from shipshape.filesystem import (
@@ -461,20 +466,29 @@ class Subject:
         secrets: Mapping[str, Path] | None = None,
         build_args: Mapping[str, str] | None = None,
         no_cache: bool = False,
+        rerun_secret_steps: bool = False,
     ) -> Iterator[tuple[ProbeBuild, str]]:
         """The probe build loaded as a unique image, (build, tag); the image is removed after.
 
         `no_cache`: every step runs afresh (`--no-cache`), the builder's cache untouched.
+        `rerun_secret_steps`: each stage runs again from its first step that
+        mounts a secret: that step's cache holds another build's secret.
         """
-        tag = f"shipshape/probe:{self.plan().digest[:12]}-{token_hex(6)}"
+        plan = self.plan()
+        tag = f"shipshape/probe:{plan.digest[:12]}-{token_hex(6)}"
         probe = probe_build(
-            self.plan(),
+            plan,
             self.build_options,
             context,
             tag=tag,
             secrets=secrets,
             build_args=build_args,
             no_cache=no_cache,
+            dockerfile_text=(
+                rerunning_secret_steps(plan.dockerfile_text, plan.dockerfile, token_hex(8))
+                if rerun_secret_steps
+                else None
+            ),
         )
         try:
             yield probe, tag
@@ -482,6 +496,10 @@ class Subject:
             if probe.ok:
                 with suppress(docker.errors.ImageNotFound):
                     self.client.images.remove(tag, force=True)
+
+    def secret_ids(self) -> list[str]:
+        """The ids of the BuildKit secrets this target's build mounts."""
+        return secret_ids(self.plan().dockerfile, self.target.variant.target)
 
     def sibling_image(self, dockerfile: Path, suffix: str) -> BuiltImage:
         """This target's app built from another template (compose-dev's dev image) as

@@ -10,7 +10,7 @@ import pytest
 
 from shipshape.bases import parse_bases
 from shipshape.build import BuildOptions, buildx_command, plan_build
-from shipshape.dockerfile import parse
+from shipshape.dockerfile import SECRET_STEP_NONCE, parse, rerunning_secret_steps, secret_ids
 from shipshape.errors import ConfigError
 from shipshape.manifest import Selection, expand_targets, load_manifest
 from shipshape.properties import PARAMS
@@ -368,3 +368,45 @@ def test_copy_from_images_get_a_build_context_and_enter_the_tag(tmp_path: Path) 
         "python:3.15-slim=docker-image://local/python:3.15-slim",
         "ghcr.io/astral-sh/uv:latest=docker-image://local/uv:1",
     ]
+
+
+# -------------------------------------------------------------- secrets ---
+
+SECRET_STEPS = """\
+FROM python:3.13-slim AS builder
+RUN echo unrelated
+RUN --mount=type=cache,target=/root/.cache/uv \\
+    --mount=type=secret,id=netrc,target=/root/.netrc \\
+    uv sync
+RUN --mount=type=secret,target=/run/secrets/pip.conf cat /run/secrets/pip.conf
+FROM python:3.13-slim AS unused
+RUN --mount=type=secret,id=never-built true
+FROM python:3.13-slim
+RUN --mount=type=secret,id=netrc cp /run/secrets/netrc /root/.netrc
+COPY --from=builder /app /app
+"""
+
+
+def test_secret_ids_are_those_the_build_mounts_with_buildkits_default_id() -> None:
+    # The id defaults to the target's basename; a stage the build skips mounts nothing.
+    assert secret_ids(parse(SECRET_STEPS)) == ["netrc", "pip.conf"]
+    assert secret_ids(parse(SECRET_STEPS), "unused") == ["never-built"]
+
+
+def test_each_stage_reruns_from_its_first_secret_step_and_other_lines_are_kept() -> None:
+    edited = rerunning_secret_steps(SECRET_STEPS, parse(SECRET_STEPS), "n0nce")
+    nonce = f"ARG {SECRET_STEP_NONCE}=n0nce"
+    lines = edited.split("\n")
+    assert [i for i, line in enumerate(lines) if line == nonce] == [2, 8, 11]
+    assert [line for line in lines if line != nonce] == SECRET_STEPS.split("\n")
+    # Each ARG sits in its stage, before that stage's first secret mount.
+    stages = parse(edited).stages
+    assert [[i.keyword for i in stage.instructions][:3] for stage in stages] == [
+        ["RUN", "ARG", "RUN"],
+        ["ARG", "RUN"],
+        ["ARG", "RUN", "COPY"],
+    ]
+
+
+def test_a_dockerfile_without_secret_mounts_is_unchanged() -> None:
+    assert rerunning_secret_steps(HEREDOC_PYTHON, parse(HEREDOC_PYTHON), "n0nce") == HEREDOC_PYTHON

@@ -2,11 +2,13 @@
 
 A probe build runs on a copy of the app into which a canary token is
 planted everywhere a leak comes from: `.env`, `.git/`, `tests/`, a host
-`.venv/`, `__pycache__/`, a BuildKit secret, and CI-style build args. Every
-layer (file by file), the config and `docker history` are then searched for
-the canary; the layers the probe shares with its runtime base are the same
-bytes as before the canary was made, and are passed over. ENV names and
-values are checked for secret look-alikes.
+`.venv/`, `__pycache__/`, every BuildKit secret the Dockerfile mounts, and
+CI-style build args. Each stage runs again from its first step that mounts a
+secret: BuildKit's cache does not know a secret's content. Every layer (file
+by file), the config and `docker history` are then searched for the canary;
+the layers the probe shares with its runtime base are the same bytes as
+before the canary was made, and are passed over. ENV names and values are
+checked for secret look-alikes.
 
 `unignored` plants it too in context files that the .dockerignore lets
 through (a `secret.pem`, a `.netrc` at the context root): a template that
@@ -61,6 +63,11 @@ def secret_like_env(env: list[str], name_pattern: str) -> list[str]:
     return found
 
 
+def _secret_ids(subject: Subject, params: Params) -> list[str]:
+    """The template's promised secret and every other one its Dockerfile mounts."""
+    return list(dict.fromkeys([params.secret_id, *subject.secret_ids()]))
+
+
 def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
     with subject.context_copy() as app, tempfile.TemporaryDirectory() as tmp:
         for planted in (*params.planted, *params.unignored):
@@ -71,8 +78,11 @@ def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
         secret_file.write_text(f"machine canary.invalid login canary password {canary}\n")
         with subject.probe_image(
             app,
-            secrets={params.secret_id: secret_file},
+            secrets={secret_id: secret_file for secret_id in _secret_ids(subject, params)},
             build_args={arg: canary for arg in params.canary_build_args},
+            # A step that wrote the secret into its layer would otherwise be
+            # found cached from the target's build, made without this secret.
+            rerun_secret_steps=True,
         ) as (probe, tag):
             if not probe.ok:
                 raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
@@ -100,7 +110,9 @@ def check(subject: Subject, params: Params) -> str:
             f"no-leaks: the canary planted in the build context, secret and build args "
             f"reached the image in {len(found)} place(s):\n  {shown}"
         )
-    places = len(params.planted) + len(params.unignored) + 1 + len(params.canary_build_args)
+    secrets_given = len(_secret_ids(subject, params))
+    places = len(params.planted) + len(params.unignored) + secrets_given
+    places += len(params.canary_build_args)
     return f"canary in none of {places} places"
 
 
