@@ -63,35 +63,53 @@ def secret_like_env(env: list[str], name_pattern: str) -> list[str]:
     return found
 
 
-def _secret_ids(subject: Subject, params: Params) -> list[str]:
-    """The template's promised secret and every other one its Dockerfile mounts."""
-    return list(dict.fromkeys([params.secret_id, *subject.secret_ids()]))
+@dataclass(frozen=True)
+class _Probe:
+    built: bool
+    log: str
+    found: list[str]  # the places the canary reached
 
 
-def _probe(subject: Subject, params: Params, canary: str) -> list[str]:
+def _secret_files(folder: Path, params: Params, others: list[str], canary: str) -> dict[str, Path]:
+    """The canary as each secret the build mounts: a netrc for the template's own.
+
+    Another secret's format is unknown; a comment line is read without
+    complaint by INI (pip.conf), TOML, YAML, .npmrc and env files alike.
+    """
+    promised = folder / "promised-secret"
+    promised.write_text(f"machine canary.invalid login canary password {canary}\n")
+    other = folder / "other-secret"
+    other.write_text(f"# {canary}\n")
+    return {params.secret_id: promised, **{secret_id: other for secret_id in others}}
+
+
+def _probe(subject: Subject, params: Params, canary: str, other_secrets: list[str]) -> _Probe:
     with subject.context_copy() as app, tempfile.TemporaryDirectory() as tmp:
         for planted in (*params.planted, *params.unignored):
             relative = planted.format(tag=subject.python_tag())
             (app / relative).parent.mkdir(parents=True, exist_ok=True)
             (app / relative).write_text(f"CANARY={canary}\n")
-        secret_file = Path(tmp) / "secret"
-        secret_file.write_text(f"machine canary.invalid login canary password {canary}\n")
         with subject.probe_image(
             app,
-            secrets={secret_id: secret_file for secret_id in _secret_ids(subject, params)},
+            secrets=_secret_files(Path(tmp), params, other_secrets, canary),
             build_args={arg: canary for arg in params.canary_build_args},
             # A step that wrote the secret into its layer would otherwise be
             # found cached from the target's build, made without this secret.
             rerun_secret_steps=True,
         ) as (probe, tag):
             if not probe.ok:
-                raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
+                return _Probe(False, probe.log, [])
             found = subject.find_canary_in_image(tag, canary.encode())
-            return found + [
-                f"docker history: {(h.get('CreatedBy') or '')[:120]}"
-                for h in subject.image_history(tag)
-                if canary in (h.get("CreatedBy") or "")
-            ]
+            return _Probe(
+                True,
+                probe.log,
+                found
+                + [
+                    f"docker history: {(h.get('CreatedBy') or '')[:120]}"
+                    for h in subject.image_history(tag)
+                    if canary in (h.get("CreatedBy") or "")
+                ],
+            )
 
 
 def check(subject: Subject, params: Params) -> str:
@@ -103,17 +121,27 @@ def check(subject: Subject, params: Params) -> str:
             "time or as BuildKit secrets, never in ENV"
         )
     canary = "shipshape-canary-" + secrets.token_hex(12)
-    found = _probe(subject, params, canary)
-    if found:
-        shown = "\n  ".join(found[:10])
+    others = [secret_id for secret_id in subject.secret_ids() if secret_id != params.secret_id]
+    probe = _probe(subject, params, canary, others)
+    unprobed: list[str] = []
+    if not probe.built and others:
+        # The build may read another secret (a token, a key file) and fail on
+        # the canary; the target built without it, so the probe does too.
+        probe, unprobed = _probe(subject, params, canary, []), others
+    if not probe.built:
+        raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
+    if probe.found:
+        shown = "\n  ".join(probe.found[:10])
         raise PropertyFailed(
-            f"no-leaks: the canary planted in the build context, secret and build args "
-            f"reached the image in {len(found)} place(s):\n  {shown}"
+            f"no-leaks: the canary planted in the build context, secrets and build args "
+            f"reached the image in {len(probe.found)} place(s):\n  {shown}"
         )
-    secrets_given = len(_secret_ids(subject, params))
-    places = len(params.planted) + len(params.unignored) + secrets_given
+    places = len(params.planted) + len(params.unignored) + 1 + len(others) - len(unprobed)
     places += len(params.canary_build_args)
-    return f"canary in none of {places} places"
+    value = f"canary in none of {places} places"
+    if unprobed:
+        value += f"; secret {', '.join(unprobed)} not probed: the build fails with a canary in it"
+    return value
 
 
 PROPERTY = Property(
