@@ -152,11 +152,14 @@ class RunningContainer:
         except docker.errors.APIError as exc:
             return f"(logs unavailable: {exc})"
 
+    def exit_code(self) -> int | None:
+        """The exit code of a container that ended; None while it runs."""
+        return None if self.status() == "running" else self.reload()["State"].get("ExitCode")
+
     def exec(self, *command: str, user: str | None = None) -> tuple[int, str]:
         if self.status() != "running":
-            state = self.reload()["State"]
             raise PropertyFailed(
-                f"the container is not running (exit code {state.get('ExitCode')}), so it "
+                f"the container is not running (exit code {self.exit_code()}), so it "
                 f"cannot be inspected\n--- container log (tail) ---\n{self.logs_tail()}"
             )
         result = self.container.exec_run(list(command), user=user or "", demux=False)

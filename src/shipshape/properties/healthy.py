@@ -49,6 +49,13 @@ def check(subject: Subject, params: Params) -> Measured:
     container = subject.start_shared() or subject.start()
     started = time.monotonic()
     seconds = container.wait_healthy(budget)
+    if seconds is None and container.exited():
+        # The engine calls an ended container `unhealthy` at once: the exit is the cause.
+        raise PropertyFailed(
+            f"healthy: the container exited (exit code {container.exit_code()}) after "
+            f"{time.monotonic() - started:.1f}s, before its HEALTHCHECK passed\n"
+            f"--- container log (tail) ---\n{container.logs_tail()}"
+        )
     if seconds is None:
         raise PropertyFailed(
             f"healthy: expected `healthy` within {subject.budget(within_s)}, it was not "
