@@ -25,6 +25,8 @@ class FakeSubject:
     refused: set[str] = field(default_factory=set)
     leaked: set[str] = field(default_factory=set)
     probes: list[dict[str, str]] = field(default_factory=list)  # each probe's secrets
+    # A RUN step that reads the build args, recorded in the image's history.
+    args_in_history: bool = False
 
     def image_attrs(self) -> dict:
         return {"Config": {"Env": ["PATH=/usr/bin"]}}
@@ -52,13 +54,18 @@ class FakeSubject:
         given = {secret_id: path.read_text() for secret_id, path in secrets.items()}
         self.probes.append(given)
         self.image = "".join(text for secret_id, text in given.items() if secret_id in self.leaked)
+        args = " ".join(f"{name}={value}" for name, value in build_args.items())
+        source = "SOURCE_URL=https://github.com/shipshape/shipshape"
+        self.history = [
+            f"RUN |7 APP_VERSION=1.0.0 VCS_REF={'0' * 40} {source} {args} /bin/sh -c make"
+        ]
         yield ProbeBuild(not (self.refused & set(given)), 1.0, "#5 ERROR: bad key file"), "probe"
 
     def find_canary_in_image(self, ref: str, canary: bytes) -> list[str]:
         return ["layer 3: root/.secret"] if canary.decode() in self.image else []
 
     def image_history(self, ref: str) -> list[dict]:
-        return []
+        return [{"CreatedBy": step} for step in self.history] if self.args_in_history else []
 
 
 def test_every_mounted_secret_gets_the_canary_the_templates_own_as_a_netrc(
@@ -93,3 +100,12 @@ def test_a_probe_that_fails_with_the_templates_own_secret_alone_fails(tmp_path: 
     with pytest.raises(PropertyFailed, match=r"the probe build failed\n.*bad key file"):
         no_leaks.check(subject, no_leaks.Params())  # type: ignore[arg-type]
     assert len(subject.probes) == 1  # nothing else to leave out
+
+
+def test_a_build_arg_in_the_history_is_shown_where_the_canary_is(tmp_path: Path) -> None:
+    # The step's line starts with every build arg: the canary's is past the first 120 characters.
+    subject = FakeSubject(tmp_path, ["netrc"], args_in_history=True)
+    with pytest.raises(
+        PropertyFailed, match=r"docker history: ….* UV_INDEX_TOKEN=shipshape-canary-"
+    ):
+        no_leaks.check(subject, no_leaks.Params())  # type: ignore[arg-type]

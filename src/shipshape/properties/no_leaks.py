@@ -99,17 +99,20 @@ def _probe(subject: Subject, params: Params, canary: str, other_secrets: list[st
         ) as (probe, tag):
             if not probe.ok:
                 return _Probe(False, probe.log, [])
-            found = subject.find_canary_in_image(tag, canary.encode())
-            return _Probe(
-                True,
-                probe.log,
-                found
-                + [
-                    f"docker history: {(h.get('CreatedBy') or '')[:120]}"
-                    for h in subject.image_history(tag)
-                    if canary in (h.get("CreatedBy") or "")
-                ],
-            )
+            in_layers = subject.find_canary_in_image(tag, canary.encode())
+            steps = [h.get("CreatedBy") or "" for h in subject.image_history(tag)]
+            in_history = [
+                f"docker history: {_around(step, canary)}" for step in steps if canary in step
+            ]
+            return _Probe(True, probe.log, in_layers + in_history)
+
+
+def _around(text: str, canary: str, margin: int = 60) -> str:
+    """The part of `text` where `canary` is, with `margin` characters either side:
+    a build step's history line starts with its every build arg."""
+    at = text.index(canary)
+    start, end = max(0, at - margin), at + len(canary) + margin
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
 
 
 def check(subject: Subject, params: Params) -> str:
@@ -125,8 +128,8 @@ def check(subject: Subject, params: Params) -> str:
     probe = _probe(subject, params, canary, others)
     unprobed: list[str] = []
     if not probe.built and others:
-        # The build may read another secret (a token, a key file) and fail on
-        # the canary; the target built without it, so the probe does too.
+        # The build may use another secret (a token, a key file) and fail on
+        # the canary; the target was built with no secret, so it builds without.
         probe, unprobed = _probe(subject, params, canary, []), others
     if not probe.built:
         raise PropertyFailed(f"no-leaks: the probe build failed\n{tail(probe.log)}")
