@@ -154,7 +154,8 @@ class RunningContainer:
 
     def exit_code(self) -> int | None:
         """The exit code of a container that ended; None while it runs."""
-        return None if self.status() == "running" else self.reload()["State"].get("ExitCode")
+        state = self.reload()["State"]
+        return None if state["Status"] == "running" else state.get("ExitCode")
 
     def exec(self, *command: str, user: str | None = None) -> tuple[int, str]:
         if self.status() != "running":
